@@ -1,0 +1,3 @@
+/** Public face of src/rpc: proto loading, channel options, status mapping, generated types. */
+export * from './proto.js';
+export * from './status.js';
