@@ -1,0 +1,6 @@
+/** Public face of src/shard: the range-assignment contract, stores, initial ranges, routing table. */
+export * from './assignment-store.js';
+export * from './memory-store.js';
+export * from './initial-ranges.js';
+export * from './range-table.js';
+export * from './replicas.js';
