@@ -8,6 +8,10 @@
  *    escape 0x00 0xFF sorts above the terminator;
  *  - distinct tuples never collide (the encoding is invertible: `decodeTuple`);
  *  - an equality matcher on a prefix of the fields is a contiguous key range (`prefixRange`).
+ *    Its end is NOT `prefixEnd` of the encoded prefix: a key that continues the last field with
+ *    an escaped 0x00 (0x00 0xFF …) also starts with those bytes. After a field terminator the next
+ *    byte is never 0xFF (UTF-8 has no 0xFF byte; an escape starts with 0x00), so the keys whose
+ *    leading fields are exactly the prefix are [p, p ‖ 0xFF).
  * The tenant is always the first field, so every key, and every range, is tenant-scoped.
  */
 import { getLabel, type Labels } from './labels.js';
@@ -76,6 +80,16 @@ export interface KeySpan {
   readonly end: Key;
 }
 
+/** The keys whose leading fields equal `fields` exactly (see the file comment for why p ‖ 0xFF). */
+export function prefixRange(fields: readonly string[]): KeySpan {
+  const p = encodeTuple(fields);
+  if (p.length === 0) return { start: MIN_KEY, end: MIN_KEY };
+  const end = new Uint8Array(p.length + 1);
+  end.set(p);
+  end[p.length] = 0xff;
+  return { start: p, end };
+}
+
 export function spanContains(span: KeySpan, key: Key): boolean {
   return compareKeys(key, span.start) >= 0 && (span.end.length === 0 || compareKeys(key, span.end) < 0);
 }
@@ -108,8 +122,7 @@ export class KeyEncoder {
 
   /** All keys of a tenant. */
   tenantSpan(tenant: string): KeySpan {
-    const p = encodeTuple([tenant]);
-    return { start: p, end: prefixEnd(p) };
+    return prefixRange([tenant]);
   }
 
   /**
@@ -123,7 +136,6 @@ export class KeyEncoder {
       if (v === undefined) break;
       fields.push(v);
     }
-    const p = encodeTuple(fields);
-    return { start: p, end: prefixEnd(p) };
+    return prefixRange(fields);
   }
 }
