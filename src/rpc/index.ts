@@ -1,3 +1,5 @@
 /** Public face of src/rpc: proto loading, channel options, status mapping, generated types. */
 export * from './proto.js';
 export * from './status.js';
+export * from './arrow-series.js';
+export * from './leaf-client.js';

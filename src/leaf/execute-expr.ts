@@ -1,0 +1,79 @@
+/**
+ * Evaluation of an `ExprFragment` (pushdown): PromQL text evaluated with the shared engine over
+ * this leaf's scoped querier. The result is returned as series, encoded like selector results:
+ *  - matrix → its series;
+ *  - vector (instant) → one sample per series at t = the evaluation time;
+ *  - scalar → one series without labels at t.
+ * String results cannot be streamed as series and are refused.
+ */
+import { InvalidArgumentError, LimitError, type Querier, type Series } from '../model/index.js';
+import type { ExprFragment__Output } from '../rpc/gen/canopy/v1/ExprFragment.js';
+import { DEFAULT_LOOKBACK_MS } from './execute-selector.js';
+
+export interface ExprResult {
+  series: Series[];
+  warnings: string[];
+}
+
+// Loaded lazily so the leaf (and its raw/selector path) never depends on the engine being built.
+const ENGINE_MODULE = '../engine/index.js';
+
+interface EngineLike {
+  instant(q: Querier, query: string, timeMs: number): Promise<EngineOutput>;
+  range(q: Querier, query: string, startMs: number, endMs: number, stepMs: number): Promise<EngineOutput>;
+}
+interface EngineOutput {
+  value:
+    | { resultType: 'scalar'; t: number; v: number }
+    | { resultType: 'string'; t: number; v: string }
+    | { resultType: 'vector'; samples: { labels: Series['labels']; t: number; v: number }[] }
+    | { resultType: 'matrix'; series: Series[] };
+  warnings: string[];
+  infos: string[];
+}
+type EngineCtor = new (opts?: { lookbackDeltaMs?: number; maxSamples?: number }) => EngineLike;
+
+let engineCtor: Promise<EngineCtor> | undefined;
+
+async function loadEngine(): Promise<EngineCtor> {
+  engineCtor ??= import(ENGINE_MODULE).then((m: { Engine?: EngineCtor }) => {
+    if (typeof m.Engine !== 'function') throw new Error('src/engine does not export Engine');
+    return m.Engine;
+  });
+  return engineCtor.catch((e: unknown) => {
+    engineCtor = undefined;
+    throw new InvalidArgumentError(`expression fragments are not supported by this leaf yet: ${e instanceof Error ? e.message : String(e)}`);
+  });
+}
+
+export async function evalExpr(q: Querier, f: ExprFragment__Output, maxSamples = 0): Promise<ExprResult> {
+  if (f.promql.trim() === '') throw new InvalidArgumentError('expression fragment has an empty query');
+  const Engine = await loadEngine();
+  const engine = new Engine({
+    lookbackDeltaMs: f.lookbackMs > 0 ? f.lookbackMs : DEFAULT_LOOKBACK_MS,
+    ...(maxSamples > 0 ? { maxSamples } : {}),
+  });
+  const out = f.stepMs > 0 ? await engine.range(q, f.promql, f.startMs, f.endMs, f.stepMs) : await engine.instant(q, f.promql, f.endMs);
+  const warnings = [...out.warnings, ...out.infos];
+  const v = out.value;
+  let series: Series[];
+  switch (v.resultType) {
+    case 'matrix':
+      series = v.series.slice();
+      break;
+    case 'vector':
+      series = v.samples.map((s) => ({ labels: s.labels, t: Float64Array.of(s.t), v: Float64Array.of(s.v) }));
+      break;
+    case 'scalar':
+      series = [{ labels: [], t: Float64Array.of(v.t), v: Float64Array.of(v.v) }];
+      break;
+    default:
+      throw new InvalidArgumentError('string results cannot be returned by an expression fragment');
+  }
+  if (maxSamples > 0) {
+    let total = 0;
+    for (const s of series) total += s.t.length;
+    if (total > maxSamples) throw new LimitError(`expression would return ${total} samples from this leaf, more than the limit of ${maxSamples}`);
+  }
+  return { series, warnings };
+}

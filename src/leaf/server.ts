@@ -1,0 +1,94 @@
+/**
+ * `startLeaf`: a leaf daemon's gRPC server (the Leaf service) over its own in-memory store.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { pino, type Logger } from 'pino';
+import type { KeySpan } from '../model/index.js';
+import { canopyProto, SERVER_OPTIONS } from '../rpc/proto.js';
+import { createLeafMetrics, type LeafMetrics } from './metrics.js';
+import { leafService } from './service.js';
+import { LeafStore } from './store.js';
+
+export interface LeafOptions {
+  id: string;
+  /** host:port to bind; default '127.0.0.1:0' (an ephemeral port). */
+  listen?: string;
+  zone?: string;
+  /** Target schema for keys (default job, instance); must match the gateways'. */
+  targetLabels?: readonly string[];
+  logger?: Logger;
+  /** Override of the largest accepted request, bytes (default SERVER_OPTIONS, 64 MiB). */
+  maxReceiveMessageBytes?: number;
+}
+
+export interface LeafRangeInfo {
+  id: string;
+  start: Uint8Array;
+  /** Empty = +∞. */
+  end: Uint8Array;
+  /** Restrict stats to one tenant (default: reported for every tenant). */
+  tenant?: string;
+}
+
+export interface LeafHandle {
+  id: string;
+  /** host:port actually bound. */
+  address: string;
+  /** The leaf's store (in-process users: benches, tests, the dev harness). */
+  store: LeafStore;
+  /** The leaf's own metrics registry. */
+  metrics: LeafMetrics;
+  /** Declares the ranges this leaf holds (for Status); ranges named in requests are learnt too. */
+  setRanges(ranges: readonly LeafRangeInfo[]): void;
+  stop(): Promise<void>;
+}
+
+export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
+  const logger = opts.logger ?? pino({ name: 'canopy-leaf', level: process.env.LOG_LEVEL ?? 'warn' });
+  const listen = opts.listen ?? '127.0.0.1:0';
+  const store = new LeafStore(opts.targetLabels);
+  const metrics = createLeafMetrics(opts.id);
+  const ranges = new Map<string, { tenant?: string; span: KeySpan }>();
+  let address = listen;
+
+  const server = new grpc.Server({
+    ...SERVER_OPTIONS,
+    ...(opts.maxReceiveMessageBytes !== undefined ? { 'grpc.max_receive_message_length': opts.maxReceiveMessageBytes } : {}),
+  });
+  server.addService(
+    canopyProto().Leaf.service,
+    leafService({ id: opts.id, zone: opts.zone ?? '', address: () => address, store, metrics, logger, ranges }),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
+  logger.info({ leaf: opts.id, address }, 'leaf listening');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    id: opts.id,
+    get address() {
+      return address;
+    },
+    store,
+    metrics,
+    setRanges(rs) {
+      ranges.clear();
+      for (const r of rs) ranges.set(r.id, { tenant: r.tenant, span: { start: r.start, end: r.end } });
+    },
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return stopped;
+    },
+  };
+}

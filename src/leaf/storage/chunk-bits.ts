@@ -1,0 +1,122 @@
+/**
+ * Bit-level writer and the read primitives the chunk decoder inlines.
+ *
+ * Bits are written most-significant first into a growable Uint8Array (no object per sample).
+ * Readers peek a 32-bit big-endian window at any bit position; they need 4 readable bytes past
+ * the last meaningful one, so decoders copy a chunk into a zero-padded scratch buffer first
+ * (`padded`).
+ */
+
+export class BitWriter {
+  buf: Uint8Array;
+  /** Number of bits written. */
+  bits = 0;
+
+  constructor(capacityBytes = 256) {
+    this.buf = new Uint8Array(capacityBytes);
+  }
+
+  private ensure(extraBits: number): void {
+    const need = ((this.bits + extraBits + 7) >>> 3) + 8;
+    if (need <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(need, this.buf.length * 2));
+    next.set(this.buf);
+    this.buf = next;
+  }
+
+  /** Writes the low `n` bits of `v` (0 ≤ n ≤ 32, v treated as unsigned 32-bit). */
+  write(v: number, n: number): void {
+    if (n === 0) return;
+    this.ensure(n);
+    if (n < 32) v &= (1 << n) - 1;
+    const buf = this.buf;
+    let pos = this.bits;
+    let left = n;
+    while (left > 0) {
+      const byte = pos >>> 3;
+      const used = pos & 7;
+      const take = Math.min(8 - used, left);
+      const chunk = (v >>> (left - take)) & ((1 << take) - 1);
+      buf[byte] = buf[byte]! | (chunk << (8 - used - take));
+      pos += take;
+      left -= take;
+    }
+    this.bits = pos;
+  }
+
+  writeBit(b: number): void {
+    this.write(b, 1);
+  }
+
+  /** Byte length after padding the last byte. */
+  get byteLength(): number {
+    return (this.bits + 7) >>> 3;
+  }
+
+  /** Appends whole bytes (the writer must be byte-aligned). */
+  writeBytes(b: Uint8Array): void {
+    if ((this.bits & 7) !== 0) throw new Error('BitWriter.writeBytes: not byte-aligned');
+    this.ensure(b.length * 8);
+    this.buf.set(b, this.bits >>> 3);
+    this.bits += b.length * 8;
+  }
+
+  alignToByte(): void {
+    this.bits = (this.bits + 7) & ~7;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.byteLength);
+  }
+}
+
+/** Unsigned LEB128 varint of a non-negative integer up to 2^53 (arithmetic, not 32-bit ops). */
+export function writeUvarint(w: BitWriter, x: number): void {
+  while (x >= 0x80) {
+    w.write((x % 0x80) | 0x80, 8);
+    x = Math.floor(x / 0x80);
+  }
+  w.write(x, 8);
+}
+
+export function zigzag(x: number): number {
+  return x >= 0 ? x * 2 : -x * 2 - 1;
+}
+
+export function unzigzag(u: number): number {
+  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}
+
+/** Reads a uvarint at byte offset `pos[0]`, advancing it. */
+export function readUvarint(buf: Uint8Array, pos: { p: number }): number {
+  let x = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[pos.p++];
+    if (b === undefined) throw new Error('chunk: truncated varint');
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) return x;
+    mul *= 0x80;
+    if (mul > 2 ** 56) throw new Error('chunk: varint too long');
+  }
+}
+
+/** 32 bits starting at bit `pos`, big-endian, as an unsigned number. Needs 5 readable bytes. */
+export function peek32(buf: Uint8Array, pos: number): number {
+  const b = pos >>> 3;
+  const s = pos & 7;
+  const w = (buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!;
+  if (s === 0) return w >>> 0;
+  return ((w << s) | (buf[b + 4]! >>> (8 - s))) >>> 0;
+}
+
+let scratch = new Uint8Array(4096);
+
+/** `src` copied into a shared scratch buffer followed by ≥ 8 zero bytes (valid until the next call). */
+export function padded(src: Uint8Array): Uint8Array {
+  const need = src.length + 8;
+  if (scratch.length < need) scratch = new Uint8Array(Math.max(need, scratch.length * 2));
+  scratch.set(src);
+  scratch.fill(0, src.length, src.length + 8);
+  return scratch;
+}

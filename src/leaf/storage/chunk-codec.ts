@@ -1,0 +1,365 @@
+/**
+ * Chunk codec: one series' samples (strictly increasing integer-ms timestamps, float64 values)
+ * compressed Gorilla-style, with an integer path for the common Prometheus cases.
+ *
+ * Layout of a chunk (all varints unsigned LEB128, zz = zigzag):
+ *   u8      format version (1)
+ *   u8      value mode (low 4 bits: 0 XOR floats, 1 integer deltas, 2 integer delta-of-deltas)
+ *           | decimal scale k (high 4 bits; values are n / 10^k with integer n)
+ *   varint  sample count N (≥ 1)
+ *   varint  t0
+ *   varint  D, the chunk's nominal interval (median delta; when N ≥ 2)
+ *   varint  byte length of the timestamp bit stream
+ *   bytes   timestamp bit stream, i = 1..N−1: r = t_i − (base + D), bucket coded (TS_W), where
+ *           base starts at t0 and advances to base + D when |r| ≤ GRID_SLACK, else to t_i.
+ *           Scrapes on a grid cost 1 bit; a jittered one costs one small bucket without
+ *           disturbing its neighbours; a missed scrape or a new phase re-bases the grid.
+ *   value part:
+ *     XOR:  bit stream: v0 as 64 raw bits, then Gorilla XOR with leading/trailing windows
+ *           (‘0’ same, ‘10’ reuse window, ‘11’ + 5 bits leading + 6 bits length + bits)
+ *     int:  varint zz(n0); [dod mode: varint zz(n1 − n0)]; bit stream of deltas (i = 1..N−1) or
+ *           delta-of-deltas (i = 2..N−1), bucket coded (VAL_W)
+ *
+ * Bucket code of a signed residual r (u = zz(r)): ‘0’ → 0; ‘10’ + W1 bits; ‘110’ + W2;
+ * ‘1110’ + W3; ‘11110’ + W4; ‘11111’ + sign bit + |r| as 64 bits (two 32-bit halves).
+ *
+ * The integer path is taken when every value is exactly n / 10^k for a safe integer n and some
+ * k ≤ 6 (checked bit-exact by running the decoder's own division), never for NaN or −0: so stale
+ * markers and any NaN payload go through the XOR path, which is bit-exact by construction.
+ */
+import { BitWriter, padded, peek32, readUvarint, writeUvarint, zigzag } from './chunk-bits.js';
+
+export const CHUNK_VERSION = 1;
+export const MODE_XOR = 0;
+export const MODE_INT_DELTA = 1;
+export const MODE_INT_DOD = 2;
+
+// Bucket payload widths (W1..W4; W4 + 5 ≤ 32 so a bucket is decoded from one 32-bit peek).
+const TS_W = [4, 8, 12, 20] as const;
+/** Largest |r| that keeps the timestamp grid (ms). */
+const GRID_SLACK = 2047;
+const VAL_W = [5, 9, 16, 27] as const;
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
+const TWO32 = 4294967296;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** Writes signed residual r (|r| < 2^53). */
+function writeBucket(w: BitWriter, r: number, W: readonly number[]): void {
+  const u = zigzag(r);
+  if (u === 0) w.write(0, 1);
+  else if (u < 2 ** W[0]!) { w.write(0b10, 2); w.write(u, W[0]!); }
+  else if (u < 2 ** W[1]!) { w.write(0b110, 3); w.write(u, W[1]!); }
+  else if (u < 2 ** W[2]!) { w.write(0b1110, 4); w.write(u, W[2]!); }
+  else if (u < 2 ** W[3]!) { w.write(0b11110, 5); w.write(u, W[3]!); }
+  else {
+    // Escape: sign bit + 64-bit magnitude (zigzag could exceed 2^53 and lose exactness).
+    const m = Math.abs(r);
+    w.write(0b11111, 5);
+    w.write(r < 0 ? 1 : 0, 1);
+    w.write(Math.floor(m / TWO32), 32);
+    w.write(m % TWO32, 32);
+  }
+}
+
+function bucketBits(r: number, W: readonly number[]): number {
+  const u = zigzag(r);
+  if (u === 0) return 1;
+  if (u < 2 ** W[0]!) return 2 + W[0]!;
+  if (u < 2 ** W[1]!) return 3 + W[1]!;
+  if (u < 2 ** W[2]!) return 4 + W[2]!;
+  if (u < 2 ** W[3]!) return 5 + W[3]!;
+  return 70;
+}
+
+/** Decimal scale k such that every value is exactly n / 10^k (n a safe integer), or -1. */
+function integerScale(v: Float64Array, start: number, end: number): number {
+  outer: for (let k = 0; k < POW10.length; k++) {
+    const s = POW10[k]!;
+    for (let i = start; i < end; i++) {
+      const x = v[i]!;
+      if (x !== x || (x === 0 && 1 / x < 0)) return -1;
+      const n = k === 0 ? x : Math.round(x * s);
+      // |n| < 2^51 keeps every delta-of-delta below 2^53, so residual arithmetic stays exact.
+      if (!(Math.abs(n) < 2 ** 51) || !Number.isInteger(n)) { if (k === 0 && Number.isInteger(x)) return -1; continue outer; }
+      if ((k === 0 ? n : n / s) !== x) continue outer;
+    }
+    return k;
+  }
+  return -1;
+}
+
+/** Encodes samples [start, end) of the columns. Timestamps must be strictly increasing integers ≥ 0. */
+export function encodeChunk(t: Float64Array, v: Float64Array, start = 0, end = t.length): Uint8Array {
+  const n = end - start;
+  if (n <= 0) throw new Error('encodeChunk: empty chunk');
+  const w = new BitWriter(16 + n * 3);
+  const k = integerScale(v, start, end);
+  let mode = MODE_XOR;
+  let ints: Float64Array | undefined;
+  if (k >= 0) {
+    const s = POW10[k]!;
+    ints = new Float64Array(n);
+    for (let i = 0; i < n; i++) ints[i] = k === 0 ? v[start + i]! : Math.round(v[start + i]! * s);
+    let deltaBits = 0;
+    let dodBits = 0;
+    for (let i = 1; i < n; i++) {
+      const d = ints[i]! - ints[i - 1]!;
+      deltaBits += bucketBits(d, VAL_W);
+      if (i >= 2) dodBits += bucketBits(d - (ints[i - 1]! - ints[i - 2]!), VAL_W);
+    }
+    mode = dodBits < deltaBits ? MODE_INT_DOD : MODE_INT_DELTA;
+  }
+  w.write(CHUNK_VERSION, 8);
+  w.write(mode | ((k >= 0 ? k : 0) << 4), 8);
+  writeUvarint(w, n);
+  writeUvarint(w, t[start]!);
+  const D = n >= 2 ? medianDelta(t, start, end) : 0;
+  if (n >= 2) writeUvarint(w, D);
+  // Timestamp stream, encoded separately so its byte length can precede it.
+  const tw = new BitWriter(8 + n);
+  let base = t[start]!;
+  for (let i = start + 1; i < end; i++) {
+    const r = t[i]! - (base + D);
+    writeBucket(tw, r, TS_W);
+    base = r <= GRID_SLACK && r >= -GRID_SLACK ? base + D : t[i]!;
+  }
+  const ts = tw.finish();
+  writeUvarint(w, ts.length);
+  w.writeBytes(ts);
+  if (mode === MODE_XOR) encodeXor(w, v, start, end);
+  else {
+    const x = ints!;
+    writeUvarint(w, zigzag(x[0]!));
+    if (mode === MODE_INT_DOD) {
+      if (n >= 2) writeUvarint(w, zigzag(x[1]! - x[0]!));
+      for (let i = 2; i < n; i++) writeBucket(w, x[i]! - x[i - 1]! - (x[i - 1]! - x[i - 2]!), VAL_W);
+    } else {
+      for (let i = 1; i < n; i++) writeBucket(w, x[i]! - x[i - 1]!, VAL_W);
+    }
+  }
+  return w.finish();
+}
+
+function medianDelta(t: Float64Array, start: number, end: number): number {
+  const d = new Float64Array(end - start - 1);
+  for (let i = start + 1; i < end; i++) d[i - start - 1] = t[i]! - t[i - 1]!;
+  d.sort();
+  return d[d.length >>> 1]!;
+}
+
+function clz64(hi: number, lo: number): number {
+  return hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
+}
+function ctz32(x: number): number {
+  return x === 0 ? 32 : 31 - Math.clz32(x & -x);
+}
+function ctz64(hi: number, lo: number): number {
+  return lo !== 0 ? ctz32(lo) : 32 + ctz32(hi);
+}
+
+function encodeXor(w: BitWriter, v: Float64Array, start: number, end: number): void {
+  const bits = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+  let phi = bits[start * 2 + 1]!;
+  let plo = bits[start * 2]!;
+  w.write(phi, 32);
+  w.write(plo, 32);
+  let lead = -1;
+  let trail = 0;
+  for (let i = start + 1; i < end; i++) {
+    const hi = bits[i * 2 + 1]!;
+    const lo = bits[i * 2]!;
+    const xh = (hi ^ phi) >>> 0;
+    const xl = (lo ^ plo) >>> 0;
+    phi = hi;
+    plo = lo;
+    if (xh === 0 && xl === 0) { w.write(0, 1); continue; }
+    let l = clz64(xh, xl);
+    const tr = ctz64(xh, xl);
+    if (l > 31) l = 31;
+    if (lead >= 0 && l >= lead && tr >= trail) {
+      w.write(0b10, 2);
+      writeShifted(w, xh, xl, trail, 64 - lead - trail);
+    } else {
+      lead = l;
+      trail = tr;
+      const m = 64 - lead - trail;
+      w.write(0b11, 2);
+      w.write(lead, 5);
+      w.write(m & 63, 6);
+      writeShifted(w, xh, xl, trail, m);
+    }
+  }
+}
+
+/** Writes the m bits of the 64-bit (hi, lo) that start at bit `shift` (from the low end). */
+function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, m: number): void {
+  // Shift right by `shift` across halves.
+  let sh = hi;
+  let sl = lo;
+  if (shift >= 32) { sl = hi >>> (shift - 32); sh = 0; }
+  else if (shift > 0) { sl = ((lo >>> shift) | (hi << (32 - shift))) >>> 0; sh = hi >>> shift; }
+  if (m > 32) { w.write(sh, m - 32); w.write(sl, 32); }
+  else w.write(sl, m);
+}
+
+/** Number of samples in a chunk (reads the header only). */
+export function chunkSampleCount(chunk: Uint8Array): number {
+  const p = { p: 2 };
+  return readUvarint(chunk, p);
+}
+
+/**
+ * Decodes a chunk into `outT`/`outV` starting at index `off`; returns the sample count.
+ * The outputs must have room for `chunkSampleCount(chunk)` samples from `off`. NaN payloads
+ * (stale markers) are reproduced bit-exact: values are written through a Uint32 view.
+ */
+export function decodeChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64Array, off = 0): number {
+  if (chunk[0] !== CHUNK_VERSION) throw new Error(`chunk: unknown format version ${chunk[0]}`);
+  const buf = padded(chunk);
+  const mode = buf[1]! & 15;
+  const k = buf[1]! >>> 4;
+  const p = { p: 2 };
+  const n = readUvarint(buf, p);
+  if (off + n > outT.length || off + n > outV.length) throw new RangeError('decodeChunk: output too small');
+  const t0 = readUvarint(buf, p);
+  outT[off] = t0;
+  const D = n >= 2 ? readUvarint(buf, p) : 0;
+  const tsLen = readUvarint(buf, p);
+  const tsStart = p.p;
+  decodeTimes(buf, tsStart * 8, outT, off + 1, off + n, t0, D);
+  p.p = tsStart + tsLen;
+  if (mode === MODE_XOR) decodeXor(buf, p.p * 8, outV, off, n);
+  else {
+    const u0 = readUvarint(buf, p);
+    const x0 = u0 % 2 === 0 ? u0 / 2 : -(u0 + 1) / 2;
+    const s = POW10[k]!;
+    outV[off] = k === 0 ? x0 : x0 / s;
+    if (mode === MODE_INT_DOD) {
+      if (n >= 2) {
+        const u1 = readUvarint(buf, p);
+        const d1 = u1 % 2 === 0 ? u1 / 2 : -(u1 + 1) / 2;
+        outV[off + 1] = k === 0 ? x0 + d1 : (x0 + d1) / s;
+        decodeBuckets(buf, p.p * 8, outV, off + 2, off + n, x0 + d1, d1, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], true, s);
+      }
+    } else {
+      decodeBuckets(buf, p.p * 8, outV, off + 1, off + n, x0, 0, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], false, s);
+    }
+  }
+  return n;
+}
+
+function decodeTimes(buf: Uint8Array, pos: number, out: Float64Array, from: number, to: number, base: number, D: number): void {
+  const W1 = TS_W[0], W2 = TS_W[1], W3 = TS_W[2], W4 = TS_W[3];
+  const M1 = (1 << W1) - 1;
+  const M2 = (1 << W2) - 1;
+  const M3 = (1 << W3) - 1;
+  const M4 = (1 << W4) - 1;
+  for (let i = from; i < to; i++) {
+    const w = peek32(buf, pos);
+    if (w >>> 31 === 0) {
+      pos += 1;
+      base += D;
+      out[i] = base;
+      continue;
+    }
+    let r: number;
+    let u: number;
+    if (w >>> 30 === 2) { u = (w >>> (30 - W1)) & M1; pos += 2 + W1; }
+    else if (w >>> 29 === 6) { u = (w >>> (29 - W2)) & M2; pos += 3 + W2; }
+    else if (w >>> 28 === 14) { u = (w >>> (28 - W3)) & M3; pos += 4 + W3; }
+    else if (w >>> 27 === 30) { u = (w >>> (27 - W4)) & M4; pos += 5 + W4; }
+    else {
+      const m = peek32(buf, pos + 6) * TWO32 + peek32(buf, pos + 38);
+      u = -1;
+      r = peek32(buf, pos + 5) >>> 31 ? -m : m;
+      pos += 70;
+    }
+    if (u >= 0) r = (u >>> 1) ^ -(u & 1);
+    const t = base + D + r!;
+    out[i] = t;
+    base = r! <= GRID_SLACK && r! >= -GRID_SLACK ? base + D : t;
+  }
+}
+
+/**
+ * Decodes bucket-coded residuals into out[from, to). With `dod` the residual is added to the
+ * running delta, else it is the delta. Values are written as x / scale (scale 1 → x itself).
+ */
+function decodeBuckets(
+  buf: Uint8Array, pos: number, out: Float64Array, from: number, to: number,
+  x: number, d: number, W1: number, W2: number, W3: number, W4: number, dod: boolean, scale: number,
+): void {
+  const M1 = (1 << W1) - 1;
+  const M2 = (1 << W2) - 1;
+  const M3 = (1 << W3) - 1;
+  const M4 = (1 << W4) - 1;
+  for (let i = from; i < to; i++) {
+    const w = peek32(buf, pos);
+    let r = 0;
+    if (w >>> 31 === 0) { r = 0; pos += 1; }
+    else {
+      let u: number;
+      if (w >>> 30 === 2) { u = (w >>> (30 - W1)) & M1; pos += 2 + W1; }
+      else if (w >>> 29 === 6) { u = (w >>> (29 - W2)) & M2; pos += 3 + W2; }
+      else if (w >>> 28 === 14) { u = (w >>> (28 - W3)) & M3; pos += 4 + W3; }
+      else if (w >>> 27 === 30) { u = (w >>> (27 - W4)) & M4; pos += 5 + W4; }
+      else {
+        const m = peek32(buf, pos + 6) * TWO32 + peek32(buf, pos + 38);
+        u = -1;
+        r = peek32(buf, pos + 5) >>> 31 ? -m : m;
+        pos += 70;
+      }
+      if (u >= 0) r = u < 0x80000000 ? (u >>> 1) ^ -(u & 1) : u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    }
+    if (dod) d += r;
+    else d = r;
+    x += d;
+    out[i] = scale === 1 ? x : x / scale;
+  }
+}
+
+function decodeXor(buf: Uint8Array, pos: number, outV: Float64Array, off: number, n: number): void {
+  const o = new Uint32Array(outV.buffer, outV.byteOffset, outV.length * 2);
+  let hi = peek32(buf, pos);
+  let lo = peek32(buf, pos + 32);
+  pos += 64;
+  o[off * 2] = lo;
+  o[off * 2 + 1] = hi;
+  let lead = 0;
+  let trail = 0;
+  let m = 64;
+  for (let i = off + 1; i < off + n; i++) {
+    const w = peek32(buf, pos);
+    if (w >>> 31 === 0) pos += 1;
+    else {
+      if (w >>> 30 === 3) {
+        lead = (w >>> 25) & 31;
+        m = (w >>> 19) & 63;
+        if (m === 0) m = 64;
+        trail = 64 - lead - m;
+        pos += 13;
+      } else pos += 2;
+      let xh: number;
+      let xl: number;
+      if (m > 32) {
+        const H = peek32(buf, pos) >>> (64 - m);
+        const L = peek32(buf, pos + m - 32);
+        pos += m;
+        if (trail === 0) { xh = H; xl = L; }
+        else { xh = (H << trail) | (L >>> (32 - trail)); xl = L << trail; }
+      } else {
+        const x = m === 32 ? peek32(buf, pos) : peek32(buf, pos) >>> (32 - m);
+        pos += m;
+        if (trail >= 32) { xh = x << (trail - 32); xl = 0; }
+        else if (trail === 0) { xh = 0; xl = x; }
+        else { xh = x >>> (32 - trail); xl = x << trail; }
+      }
+      hi = (hi ^ xh) >>> 0;
+      lo = (lo ^ xl) >>> 0;
+    }
+    o[i * 2] = lo;
+    o[i * 2 + 1] = hi;
+  }
+}
