@@ -68,7 +68,7 @@ class Accumulator {
 }
 
 /** Reads an exposition from a byte/string stream and yields batches; throws ParseError at the first bad line. */
-export async function* readExposition(input: AsyncIterable<Uint8Array | string>, opts: ReadOptions = {}): AsyncGenerator<ExpositionBatch> {
+export async function* readExposition(input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, opts: ReadOptions = {}): AsyncGenerator<ExpositionBatch> {
   const batchSamples = opts.batchSamples ?? 10_000;
   const defaultT = opts.defaultTimestampMs ?? Date.now();
   const decoder = new TextDecoder('utf-8', { fatal: false });

@@ -1,0 +1,95 @@
+/**
+ * A small promise-based client for a gateway's public services (Query, Write, Admin), used by the
+ * client commands, the demo loader and the benchmarks. Errors come back as CanopyErrors
+ * (`fromServiceError`), so callers print the gateway's own message.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { canopyProto, CHANNEL_OPTIONS, fromServiceError } from '../rpc/index.js';
+import type { Labels } from '../model/index.js';
+import type { QueryClient } from '../rpc/gen/canopy/v1/Query.js';
+import type { WriteClient } from '../rpc/gen/canopy/v1/Write.js';
+import type { AdminClient } from '../rpc/gen/canopy/v1/Admin.js';
+import type { QueryResponse__Output } from '../rpc/gen/canopy/v1/QueryResponse.js';
+import type { InstantQueryRequest } from '../rpc/gen/canopy/v1/InstantQueryRequest.js';
+import type { RangeQueryRequest } from '../rpc/gen/canopy/v1/RangeQueryRequest.js';
+import type { ExplainRequest } from '../rpc/gen/canopy/v1/ExplainRequest.js';
+import type { ExplainResponse__Output } from '../rpc/gen/canopy/v1/ExplainResponse.js';
+import type { WriteResponse__Output } from '../rpc/gen/canopy/v1/WriteResponse.js';
+import type { LeavesResponse__Output } from '../rpc/gen/canopy/v1/LeavesResponse.js';
+import type { RangesResponse__Output } from '../rpc/gen/canopy/v1/RangesResponse.js';
+import type { TimeSeries } from '../rpc/gen/canopy/v1/TimeSeries.js';
+
+export type { QueryResponse__Output as QueryResponse } from '../rpc/gen/canopy/v1/QueryResponse.js';
+export type { WriteResponse__Output as WriteResponse } from '../rpc/gen/canopy/v1/WriteResponse.js';
+
+/** A series to write: labels plus parallel columns (typed arrays or plain arrays). */
+export interface SeriesToWrite {
+  labels: Labels;
+  t: ArrayLike<number>;
+  v: ArrayLike<number>;
+}
+
+type Callback<T> = (err: grpc.ServiceError | null, res?: T) => void;
+
+export class GatewayClient {
+  readonly address: string;
+  private readonly query: QueryClient;
+  private readonly writer: WriteClient;
+  private readonly admin: AdminClient;
+
+  constructor(address: string) {
+    this.address = address;
+    const p = canopyProto();
+    const creds = grpc.credentials.createInsecure();
+    this.query = new p.Query(address, creds, CHANNEL_OPTIONS);
+    // Separate channels: a long write stream must not queue behind queries (and vice versa).
+    this.writer = new p.Write(address, creds, { ...CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 });
+    this.admin = new p.Admin(address, creds, CHANNEL_OPTIONS);
+  }
+
+  instant(req: InstantQueryRequest, timeoutMs = 60_000): Promise<QueryResponse__Output> {
+    return this.call<QueryResponse__Output>((opts, cb) => this.query.Instant(req, opts, cb), timeoutMs);
+  }
+
+  range(req: RangeQueryRequest, timeoutMs = 60_000): Promise<QueryResponse__Output> {
+    return this.call<QueryResponse__Output>((opts, cb) => this.query.Range(req, opts, cb), timeoutMs);
+  }
+
+  explain(req: ExplainRequest, timeoutMs = 60_000): Promise<ExplainResponse__Output> {
+    return this.call<ExplainResponse__Output>((opts, cb) => this.query.Explain(req, opts, cb), timeoutMs);
+  }
+
+  /** Writes series through the gateway's Write service (the production ingest path). */
+  write(tenant: string, series: readonly SeriesToWrite[], timeoutMs = 60_000): Promise<WriteResponse__Output> {
+    const wire: TimeSeries[] = series.map((s) => ({
+      labels: s.labels as TimeSeries['labels'],
+      // protobufjs's fromObject wants real arrays for repeated fields.
+      timestampsMs: Array.isArray(s.t) ? (s.t as number[]) : Array.from(s.t),
+      values: Array.isArray(s.v) ? (s.v as number[]) : Array.from(s.v),
+    }));
+    return this.call<WriteResponse__Output>((opts, cb) => this.writer.Write({ tenant, series: wire }, opts, cb), timeoutMs);
+  }
+
+  leaves(timeoutMs = 10_000): Promise<LeavesResponse__Output> {
+    return this.call<LeavesResponse__Output>((opts, cb) => this.admin.Leaves({}, opts, cb), timeoutMs);
+  }
+
+  ranges(timeoutMs = 10_000): Promise<RangesResponse__Output> {
+    return this.call<RangesResponse__Output>((opts, cb) => this.admin.Ranges({}, opts, cb), timeoutMs);
+  }
+
+  close(): void {
+    this.query.close();
+    this.writer.close();
+    this.admin.close();
+  }
+
+  private call<T>(fn: (opts: grpc.CallOptions, cb: Callback<T>) => void, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      fn({ deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(fromServiceError(err));
+        else resolve(res as T);
+      });
+    });
+  }
+}

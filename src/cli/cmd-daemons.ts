@@ -1,0 +1,123 @@
+/**
+ * The daemons as separate processes:
+ *   canopy leaf --id ID [--listen ADDR] [--zone Z]
+ *   canopy gateway [--grpc-addr ADDR] --leaf ID=ADDR … [--config FILE] [--replication N]
+ * The gateway builds an in-memory range assignment (initialRanges) over the given leaves.
+ * Config file (YAML), every key optional; flags win over the file:
+ *   grpcAddr: 127.0.0.1:7400
+ *   replicationFactor: 1
+ *   targetLabels: [job, instance]
+ *   leaves:
+ *     - { id: leaf-1, address: 127.0.0.1:7401, zone: a }
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { startLeaf } from '../leaf/index.js';
+import { startGateway } from '../router/index.js';
+import { initialRanges, MemoryAssignmentStore, type LeafRecord } from '../shard/index.js';
+import { checkAddr, DEFAULT_ADDR, parse, UsageError } from './args.js';
+import type { Io } from './io.js';
+import { cliLogger } from './logger.js';
+import { untilSignal } from './signals.js';
+
+export const LEAF_USAGE = 'usage: canopy leaf --id ID [--listen HOST:PORT] [--zone Z] [--target-labels job,instance]';
+export const GATEWAY_USAGE = `usage: canopy gateway [--grpc-addr HOST:PORT] --leaf ID=HOST:PORT … [--config FILE.yaml] [--replication N] [--target-labels job,instance]
+  default --grpc-addr ${DEFAULT_ADDR}`;
+
+function targetLabelsOf(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new UsageError('--target-labels needs at least one label name');
+  return names;
+}
+
+export async function leafCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    id: { type: 'string' },
+    listen: { type: 'string' },
+    zone: { type: 'string' },
+    'target-labels': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return io.out(LEAF_USAGE), 0;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${LEAF_USAGE}`);
+  if (!values.id) throw new UsageError(`--id is required\n${LEAF_USAGE}`);
+  const targetLabels = targetLabelsOf(values['target-labels']);
+  const leaf = await startLeaf({
+    id: values.id,
+    listen: checkAddr(values.listen ?? '127.0.0.1:0', '--listen'),
+    ...(values.zone ? { zone: values.zone } : {}),
+    ...(targetLabels ? { targetLabels } : {}),
+    logger: cliLogger('canopy-leaf').child({ leaf: values.id }),
+  });
+  io.out(`canopy leaf ${leaf.id}: listening on ${leaf.address}`);
+  const sig = await untilSignal();
+  io.err(`canopy leaf ${leaf.id}: ${sig}, stopping…`);
+  await leaf.stop();
+  return 0;
+}
+
+interface GatewayConfig {
+  grpcAddr?: string;
+  replicationFactor?: number;
+  targetLabels?: string[];
+  leaves?: { id: string; address: string; zone?: string }[];
+}
+
+function readConfig(file: string): GatewayConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read --config ${file}: ${(e as Error).message}`);
+  }
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--config ${file}: expected a YAML mapping`);
+  const c = raw as Record<string, unknown>;
+  for (const k of Object.keys(c)) {
+    if (!['grpcAddr', 'replicationFactor', 'targetLabels', 'leaves'].includes(k)) throw new UsageError(`--config ${file}: unknown key ${JSON.stringify(k)}`);
+  }
+  if (c['leaves'] !== undefined && !Array.isArray(c['leaves'])) throw new UsageError(`--config ${file}: leaves must be a list`);
+  for (const l of (c['leaves'] as unknown[] | undefined) ?? []) {
+    const r = l as Record<string, unknown>;
+    if (typeof r?.['id'] !== 'string' || typeof r['address'] !== 'string') throw new UsageError(`--config ${file}: each leaf needs id and address`);
+  }
+  return c as GatewayConfig;
+}
+
+export async function gatewayCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    'grpc-addr': { type: 'string' },
+    leaf: { type: 'string', multiple: true },
+    config: { type: 'string' },
+    replication: { type: 'string' },
+    'target-labels': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return io.out(GATEWAY_USAGE), 0;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${GATEWAY_USAGE}`);
+  const config = values.config ? readConfig(values.config) : {};
+  const leaves: LeafRecord[] = (config.leaves ?? []).map((l) => ({ id: l.id, address: checkAddr(l.address, `address of leaf ${l.id}`), ...(l.zone ? { zone: l.zone } : {}) }));
+  for (const spec of values.leaf ?? []) {
+    const m = /^([^=]+)=(.+)$/.exec(spec);
+    if (!m) throw new UsageError(`invalid --leaf ${JSON.stringify(spec)}: expected ID=HOST:PORT`);
+    leaves.push({ id: m[1]!, address: checkAddr(m[2]!, `--leaf ${m[1]}`) });
+  }
+  if (leaves.length === 0) throw new UsageError(`at least one --leaf ID=HOST:PORT (or leaves in --config) is required\n${GATEWAY_USAGE}`);
+  if (new Set(leaves.map((l) => l.id)).size !== leaves.length) throw new UsageError('duplicate leaf ids');
+  const rf = values.replication !== undefined ? Number(values.replication) : config.replicationFactor ?? 1;
+  if (!Number.isInteger(rf) || rf < 1 || rf > leaves.length) throw new UsageError(`invalid replication factor ${rf}: expected 1…${leaves.length}`);
+  const targetLabels = targetLabelsOf(values['target-labels']) ?? config.targetLabels;
+  const store = new MemoryAssignmentStore({ leaves, ranges: initialRanges(leaves.map((l) => l.id), { replicationFactor: rf }) });
+  const gateway = await startGateway({
+    listen: checkAddr(values['grpc-addr'] ?? config.grpcAddr ?? DEFAULT_ADDR, '--grpc-addr'),
+    assignment: store,
+    ...(targetLabels ? { targetLabels } : {}),
+    logger: cliLogger('canopy-gateway'),
+  });
+  io.out(`canopy gateway: listening on ${gateway.address} (gRPC: Query, Write, Admin) over ${leaves.length} leaves, replication ${rf}`);
+  const sig = await untilSignal();
+  io.err(`canopy gateway: ${sig}, stopping…`);
+  await gateway.stop();
+  return 0;
+}
