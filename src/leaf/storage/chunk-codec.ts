@@ -27,7 +27,7 @@
  * k ≤ 6 (checked bit-exact by running the decoder's own division), never for NaN or −0: so stale
  * markers and any NaN payload go through the XOR path, which is bit-exact by construction.
  */
-import { BitWriter, padded, peek32, readUvarint, writeUvarint, zigzag } from './chunk-bits.js';
+import { BitWriter, peekW, readUvarint, toWords, writeUvarint, zigzag } from './chunk-bits.js';
 
 export const CHUNK_VERSION = 1;
 export const MODE_XOR = 0;
@@ -217,7 +217,8 @@ export function chunkSampleCount(chunk: Uint8Array): number {
  */
 export function decodeChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64Array, off = 0): number {
   if (chunk[0] !== CHUNK_VERSION) throw new Error(`chunk: unknown format version ${chunk[0]}`);
-  const buf = padded(chunk);
+  const buf = chunk;
+  const words = toWords(chunk);
   const mode = buf[1]! & 15;
   const k = buf[1]! >>> 4;
   const p = { p: 2 };
@@ -228,9 +229,9 @@ export function decodeChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64
   const D = n >= 2 ? readUvarint(buf, p) : 0;
   const tsLen = readUvarint(buf, p);
   const tsStart = p.p;
-  decodeTimes(buf, tsStart * 8, outT, off + 1, off + n, t0, D);
+  decodeTimes(words, tsStart * 8, outT, off + 1, off + n, t0, D);
   p.p = tsStart + tsLen;
-  if (mode === MODE_XOR) decodeXor(buf, p.p * 8, outV, off, n);
+  if (mode === MODE_XOR) decodeXor(words, p.p * 8, outV, off, n);
   else {
     const u0 = readUvarint(buf, p);
     const x0 = u0 % 2 === 0 ? u0 / 2 : -(u0 + 1) / 2;
@@ -241,27 +242,31 @@ export function decodeChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64
         const u1 = readUvarint(buf, p);
         const d1 = u1 % 2 === 0 ? u1 / 2 : -(u1 + 1) / 2;
         outV[off + 1] = k === 0 ? x0 + d1 : (x0 + d1) / s;
-        decodeBuckets(buf, p.p * 8, outV, off + 2, off + n, x0 + d1, d1, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], true, s);
+        decodeBuckets(words, p.p * 8, outV, off + 2, off + n, x0 + d1, d1, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], true, s);
       }
     } else {
-      decodeBuckets(buf, p.p * 8, outV, off + 1, off + n, x0, 0, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], false, s);
+      decodeBuckets(words, p.p * 8, outV, off + 1, off + n, x0, 0, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], false, s);
     }
   }
   return n;
 }
 
-function decodeTimes(buf: Uint8Array, pos: number, out: Float64Array, from: number, to: number, base: number, D: number): void {
+function decodeTimes(buf: Uint32Array, pos: number, out: Float64Array, from: number, to: number, base: number, D: number): void {
   const W1 = TS_W[0], W2 = TS_W[1], W3 = TS_W[2], W4 = TS_W[3];
   const M1 = (1 << W1) - 1;
   const M2 = (1 << W2) - 1;
   const M3 = (1 << W3) - 1;
   const M4 = (1 << W4) - 1;
   for (let i = from; i < to; i++) {
-    const w = peek32(buf, pos);
+    const w = peekW(buf, pos);
     if (w >>> 31 === 0) {
-      pos += 1;
-      base += D;
-      out[i] = base;
+      // A run of on-grid samples: one '0' bit each, taken up to 32 at a time.
+      let z = w === 0 ? 32 : Math.clz32(w);
+      if (z > to - i) z = to - i;
+      const e = i + z;
+      for (; i < e; i++) out[i] = base += D;
+      i--;
+      pos += z;
       continue;
     }
     let r: number;
@@ -271,9 +276,9 @@ function decodeTimes(buf: Uint8Array, pos: number, out: Float64Array, from: numb
     else if (w >>> 28 === 14) { u = (w >>> (28 - W3)) & M3; pos += 4 + W3; }
     else if (w >>> 27 === 30) { u = (w >>> (27 - W4)) & M4; pos += 5 + W4; }
     else {
-      const m = peek32(buf, pos + 6) * TWO32 + peek32(buf, pos + 38);
+      const m = peekW(buf, pos + 6) * TWO32 + peekW(buf, pos + 38);
       u = -1;
-      r = peek32(buf, pos + 5) >>> 31 ? -m : m;
+      r = peekW(buf, pos + 5) >>> 31 ? -m : m;
       pos += 70;
     }
     if (u >= 0) r = (u >>> 1) ^ -(u & 1);
@@ -288,7 +293,7 @@ function decodeTimes(buf: Uint8Array, pos: number, out: Float64Array, from: numb
  * running delta, else it is the delta. Values are written as x / scale (scale 1 → x itself).
  */
 function decodeBuckets(
-  buf: Uint8Array, pos: number, out: Float64Array, from: number, to: number,
+  buf: Uint32Array, pos: number, out: Float64Array, from: number, to: number,
   x: number, d: number, W1: number, W2: number, W3: number, W4: number, dod: boolean, scale: number,
 ): void {
   const M1 = (1 << W1) - 1;
@@ -296,19 +301,31 @@ function decodeBuckets(
   const M3 = (1 << W3) - 1;
   const M4 = (1 << W4) - 1;
   for (let i = from; i < to; i++) {
-    const w = peek32(buf, pos);
+    const w = peekW(buf, pos);
     let r = 0;
-    if (w >>> 31 === 0) { r = 0; pos += 1; }
-    else {
+    if (w >>> 31 === 0) {
+      // A run of zero residuals, up to 32 at a time.
+      let z = w === 0 ? 32 : Math.clz32(w);
+      if (z > to - i) z = to - i;
+      const e = i + z;
+      for (; i < e; i++) {
+        if (!dod) d = 0;
+        x += d;
+        out[i] = scale === 1 ? x : x / scale;
+      }
+      i--;
+      pos += z;
+      continue;
+    } else {
       let u: number;
       if (w >>> 30 === 2) { u = (w >>> (30 - W1)) & M1; pos += 2 + W1; }
       else if (w >>> 29 === 6) { u = (w >>> (29 - W2)) & M2; pos += 3 + W2; }
       else if (w >>> 28 === 14) { u = (w >>> (28 - W3)) & M3; pos += 4 + W3; }
       else if (w >>> 27 === 30) { u = (w >>> (27 - W4)) & M4; pos += 5 + W4; }
       else {
-        const m = peek32(buf, pos + 6) * TWO32 + peek32(buf, pos + 38);
+        const m = peekW(buf, pos + 6) * TWO32 + peekW(buf, pos + 38);
         u = -1;
-        r = peek32(buf, pos + 5) >>> 31 ? -m : m;
+        r = peekW(buf, pos + 5) >>> 31 ? -m : m;
         pos += 70;
       }
       if (u >= 0) r = u < 0x80000000 ? (u >>> 1) ^ -(u & 1) : u % 2 === 0 ? u / 2 : -(u + 1) / 2;
@@ -320,10 +337,21 @@ function decodeBuckets(
   }
 }
 
-function decodeXor(buf: Uint8Array, pos: number, outV: Float64Array, off: number, n: number): void {
-  const o = new Uint32Array(outV.buffer, outV.byteOffset, outV.length * 2);
-  let hi = peek32(buf, pos);
-  let lo = peek32(buf, pos + 32);
+let lastF64: Float64Array | undefined;
+let lastU32: Uint32Array | undefined;
+/** A cached Uint32 view of a Float64Array (decoders are called per chunk on the same output). */
+function u32View(a: Float64Array): Uint32Array {
+  if (lastF64 !== a) {
+    lastF64 = a;
+    lastU32 = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  }
+  return lastU32!;
+}
+
+function decodeXor(buf: Uint32Array, pos: number, outV: Float64Array, off: number, n: number): void {
+  const o = u32View(outV);
+  let hi = peekW(buf, pos);
+  let lo = peekW(buf, pos + 32);
   pos += 64;
   o[off * 2] = lo;
   o[off * 2 + 1] = hi;
@@ -331,9 +359,20 @@ function decodeXor(buf: Uint8Array, pos: number, outV: Float64Array, off: number
   let trail = 0;
   let m = 64;
   for (let i = off + 1; i < off + n; i++) {
-    const w = peek32(buf, pos);
-    if (w >>> 31 === 0) pos += 1;
-    else {
+    const w = peekW(buf, pos);
+    if (w >>> 31 === 0) {
+      // A run of repeated values, up to 32 at a time.
+      let z = w === 0 ? 32 : Math.clz32(w);
+      if (z > off + n - i) z = off + n - i;
+      const e = i + z;
+      for (; i < e; i++) {
+        o[i * 2] = lo;
+        o[i * 2 + 1] = hi;
+      }
+      i--;
+      pos += z;
+      continue;
+    } else {
       if (w >>> 30 === 3) {
         lead = (w >>> 25) & 31;
         m = (w >>> 19) & 63;
@@ -344,13 +383,13 @@ function decodeXor(buf: Uint8Array, pos: number, outV: Float64Array, off: number
       let xh: number;
       let xl: number;
       if (m > 32) {
-        const H = peek32(buf, pos) >>> (64 - m);
-        const L = peek32(buf, pos + m - 32);
+        const H = peekW(buf, pos) >>> (64 - m);
+        const L = peekW(buf, pos + m - 32);
         pos += m;
         if (trail === 0) { xh = H; xl = L; }
         else { xh = (H << trail) | (L >>> (32 - trail)); xl = L << trail; }
       } else {
-        const x = m === 32 ? peek32(buf, pos) : peek32(buf, pos) >>> (32 - m);
+        const x = m === 32 ? peekW(buf, pos) : peekW(buf, pos) >>> (32 - m);
         pos += m;
         if (trail >= 32) { xh = x << (trail - 32); xl = 0; }
         else if (trail === 0) { xh = 0; xl = x; }
