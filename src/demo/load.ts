@@ -120,7 +120,11 @@ export class LiveDemo {
   private busy: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly write: DemoWrite, private readonly onError: (e: unknown) => void = () => undefined) {}
+  constructor(
+    private readonly write: DemoWrite,
+    private readonly onError: (e: unknown) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Adds a family whose history is loaded; writes its first live sample at once. */
   add(family: Family): void {
@@ -133,7 +137,7 @@ export class LiveDemo {
     this.tick();
   }
 
-  tick(nowMs = Date.now()): Promise<void> {
+  tick(nowMs = this.now()): Promise<void> {
     this.busy = this.busy.then(() => this.writeAt(Math.floor(nowMs / DEMO_STEP_MS) * DEMO_STEP_MS)).catch(this.onError);
     return this.busy;
   }
