@@ -148,6 +148,17 @@ export function parseScript(path: string): EvalCase[] {
         const { values, histogram } = expandValues(items);
         block.set(labelKey(l, false), { labels: l, values, histogram });
       }
+      if (line.startsWith('load_with_nhcb')) {
+        // Stand-ins for the synthesised native histograms (so evals on them are skipped).
+        for (const s of [...block.values()]) {
+          const name = s.labels.get('__name__') ?? '';
+          const m2 = /^(.*)_(bucket|sum|count)$/.exec(name);
+          if (!m2) continue;
+          const l = new Map([...s.labels].filter(([n]) => n !== 'le'));
+          l.set('__name__', m2[1]!);
+          block.set(labelKey(l, false), { labels: l, values: [], histogram: true });
+        }
+      }
       for (const [k, s] of block) {
         let dst = storage.get(k);
         if (!dst) { dst = { labels: s.labels, t: [], v: [], stale: [], hasHistogram: false }; storage.set(k, dst); }
@@ -272,7 +283,8 @@ export function runCase(c: EvalCase): CaseResult {
   if (firstArg !== undefined) params.push(parseParam(firstArg));
   if (p1 !== undefined) params.push(parseParam(p1));
   if (p2 !== undefined) params.push(parseParam(p2));
-  const match = parseSelector(sel!);
+  let match: MatchFn;
+  try { match = parseSelector(sel!); } catch { return { status: 'skip' }; }
   const selected = c.storage.filter((s) => match(s.labels));
   if (selected.some((s) => s.hasHistogram)) return { status: 'skip' };
   const keepName = fn === 'first_over_time' || fn === 'last_over_time';
@@ -333,5 +345,150 @@ export function runCase(c: EvalCase): CaseResult {
       }
     }
   }
+  return problems.length ? { status: 'fail', detail: problems.join('; ') } : { status: 'ok' };
+}
+
+// ---- classic histogram evals: histogram_quantile / histogram_fraction ----
+
+const INNER_SEL = new RegExp(String.raw`^(${SEL})$`);
+const INNER_RATE = new RegExp(String.raw`^rate\((${SEL})\[(\w+)\]\)$`);
+const INNER_SUM = new RegExp(
+  String.raw`^sum(?:\s+by\s*\(([^)]*)\))?\s*\(rate\((${SEL})\[(\w+)\]\)\)(?:\s+by\s*\(([^)]*)\))?$`,
+);
+const HQ = /^histogram_quantile\(([^,]+),\s*(.+)\)$/;
+const HF = /^histogram_fraction\(([^,]+),\s*([^,]+),\s*(.+)\)$/;
+
+function parseScalarExpr(s: string): number {
+  const parts = s.trim().split('/');
+  if (parts.length === 2) return parseNumber(parts[0]!.trim()) / parseNumber(parts[1]!.trim());
+  return parseNumber(s.trim());
+}
+
+function parseLe(s: string | undefined): number {
+  if (s === undefined) return NaN;
+  const l = s.toLowerCase();
+  if (l === '+inf' || l === 'inf') return Infinity;
+  if (l === '-inf') return -Infinity;
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : NaN;
+}
+
+/** Instant-vector value of a series at `ts` (lookback 5m, stale → none). */
+function instantValue(s: LoadedSeries, ts: number): number | undefined {
+  let idx = -1;
+  for (let i = 0; i < s.t.length && s.t[i]! <= ts; i++) idx = i;
+  if (idx < 0 || s.t[idx]! <= ts - LOOKBACK || s.stale[idx]) return undefined;
+  return s.v[idx];
+}
+
+export interface HistogramKernels {
+  histogramQuantile: (q: number, ub: Float64Array, c: Float64Array, n: number) => { value: number; forcedMonotonicity: boolean };
+  histogramFraction: (lo: number, hi: number, ub: Float64Array, c: Float64Array, n: number) => number;
+  newSum: () => { first(x: number): void; add(x: number): void; result(): number };
+}
+
+/** Runs `histogram_quantile(q, inner)` / `histogram_fraction(l, u, inner)` evals. */
+export function runHistogramCase(c: EvalCase, k: HistogramKernels): CaseResult {
+  let mode: 'q' | 'f';
+  let a: number;
+  let b = 0;
+  let inner: string;
+  const mq = HQ.exec(c.expr);
+  const mf = HF.exec(c.expr);
+  try {
+    if (mq) { mode = 'q'; a = parseScalarExpr(mq[1]!); inner = mq[2]!.trim(); } else if (mf) {
+      mode = 'f'; a = parseScalarExpr(mf[1]!); b = parseScalarExpr(mf[2]!); inner = mf[3]!.trim();
+    } else return { status: 'skip' };
+  } catch {
+    return { status: 'skip' };
+  }
+  let sel: string;
+  let rangeMs = 0;
+  let by: string[] | undefined;
+  const ms = INNER_SEL.exec(inner);
+  const mr = INNER_RATE.exec(inner);
+  const mSum = INNER_SUM.exec(inner);
+  if (ms) sel = ms[1]!;
+  else if (mr) { sel = mr[1]!; rangeMs = durOrSeconds(mr[2]!); } else if (mSum) {
+    sel = mSum[2]!; rangeMs = durOrSeconds(mSum[3]!);
+    by = (mSum[1] ?? mSum[4] ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  } else return { status: 'skip' };
+  let match: MatchFn;
+  try { match = parseSelector(sel); } catch { return { status: 'skip' }; }
+  const selected = c.storage.filter((s) => match(s.labels));
+  if (selected.some((s) => s.hasHistogram)) return { status: 'skip' };
+
+  const got = new Map<string, (number | undefined)[]>();
+  let infoForced = false;
+  for (let si = 0; si < c.steps.length; si++) {
+    const ts = c.steps[si]!;
+    // Per input series value at this step.
+    const points: { labels: Map<string, string>; v: number }[] = [];
+    for (const s of selected) {
+      let v: number | undefined;
+      if (rangeMs === 0) v = instantValue(s, ts);
+      else {
+        const keep = s.stale.map((x) => !x);
+        const t = Float64Array.from(s.t.filter((_, i) => keep[i]));
+        const vv = Float64Array.from(s.v.filter((_, i) => keep[i]));
+        let lo = 0;
+        while (lo < t.length && t[lo]! <= ts - rangeMs) lo++;
+        let hi = lo;
+        while (hi < t.length && t[hi]! <= ts) hi++;
+        v = RANGE_KERNELS.rate!(t, vv, lo, hi, { windowStart: ts - rangeMs, windowEnd: ts, rangeMs, params: [] });
+      }
+      if (v !== undefined) points.push({ labels: s.labels, v });
+    }
+    // Optional sum by (…).
+    let vec = points;
+    if (by !== undefined) {
+      const groups = new Map<string, { labels: Map<string, string>; acc: ReturnType<HistogramKernels['newSum']> }>();
+      for (const p of points) {
+        const gl = new Map([...p.labels].filter(([n]) => by.includes(n)));
+        const key = labelKey(gl, false);
+        const g = groups.get(key);
+        if (g) g.acc.add(p.v);
+        else { const acc = k.newSum(); acc.first(p.v); groups.set(key, { labels: gl, acc }); }
+      }
+      vec = [...groups.values()].map((g) => ({ labels: g.labels, v: g.acc.result() }));
+    }
+    // Group buckets by labels without le and __name__.
+    const hist = new Map<string, { ub: number[]; c: number[] }>();
+    for (const p of vec) {
+      const le = parseLe(p.labels.get('le'));
+      if (le !== le) continue;
+      const gl = new Map([...p.labels].filter(([n]) => n !== 'le' && n !== '__name__'));
+      const key = labelKey(gl, false);
+      let h = hist.get(key);
+      if (!h) { h = { ub: [], c: [] }; hist.set(key, h); }
+      h.ub.push(le);
+      h.c.push(p.v);
+    }
+    for (const [key, h] of hist) {
+      const ub = Float64Array.from(h.ub);
+      const cnt = Float64Array.from(h.c);
+      let out: number;
+      if (mode === 'q') {
+        const r = k.histogramQuantile(a, ub, cnt, ub.length);
+        out = r.value;
+        infoForced ||= r.forcedMonotonicity;
+      } else out = k.histogramFraction(a, b, ub, cnt, ub.length);
+      let row = got.get(key);
+      if (!row) { row = new Array<number | undefined>(c.steps.length).fill(undefined); got.set(key, row); }
+      row[si] = out;
+    }
+  }
+  if (c.expectFail) return { status: 'skip' };
+  const problems: string[] = [];
+  for (const key of new Set([...got.keys(), ...c.rows.keys()])) {
+    const want = c.rows.get(key) ?? [];
+    const have = got.get(key) ?? [];
+    for (let i = 0; i < c.steps.length; i++) {
+      const x = want[i];
+      const y = have[i];
+      if (x === undefined && y === undefined) continue;
+      if (x === undefined || y === undefined || !almostEqual(x, y, 1e-6)) problems.push(`{${key}} @${c.steps[i]}: want ${x} got ${y}`);
+    }
+  }
+  void infoForced;
   return problems.length ? { status: 'fail', detail: problems.join('; ') } : { status: 'ok' };
 }
