@@ -4,7 +4,7 @@
  * (`fromServiceError`), so callers print the gateway's own message.
  */
 import * as grpc from '@grpc/grpc-js';
-import { canopyProto, CHANNEL_OPTIONS, fromServiceError } from '../rpc/index.js';
+import { canopyProto, CHANNEL_OPTIONS, encodeWriteRequest, fromServiceError } from '../rpc/index.js';
 import type { Labels } from '../model/index.js';
 import type { QueryClient } from '../rpc/gen/canopy/v1/Query.js';
 import type { WriteClient } from '../rpc/gen/canopy/v1/Write.js';
@@ -17,7 +17,7 @@ import type { ExplainResponse__Output } from '../rpc/gen/canopy/v1/ExplainRespon
 import type { WriteResponse__Output } from '../rpc/gen/canopy/v1/WriteResponse.js';
 import type { LeavesResponse__Output } from '../rpc/gen/canopy/v1/LeavesResponse.js';
 import type { RangesResponse__Output } from '../rpc/gen/canopy/v1/RangesResponse.js';
-import type { TimeSeries } from '../rpc/gen/canopy/v1/TimeSeries.js';
+import type { WriteRequest } from '../rpc/gen/canopy/v1/WriteRequest.js';
 
 export type { QueryResponse__Output as QueryResponse } from '../rpc/gen/canopy/v1/QueryResponse.js';
 export type { WriteResponse__Output as WriteResponse } from '../rpc/gen/canopy/v1/WriteResponse.js';
@@ -43,7 +43,15 @@ export class GatewayClient {
     const creds = grpc.credentials.createInsecure();
     this.query = new p.Query(address, creds, CHANNEL_OPTIONS);
     // Separate channels: a long write stream must not queue behind queries (and vice versa).
-    this.writer = new p.Write(address, creds, { ...CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 });
+    // Write requests are encoded by src/rpc's write-wire codec (columns copied as bytes, stale
+    // markers preserved), so the client's serializer passes the bytes through.
+    const base = p.Write.service;
+    const WriteCtor = grpc.makeGenericClientConstructor({ ...base, Write: { ...base.Write, requestSerialize: (b: Buffer) => b } }, 'Write') as unknown as new (
+      address: string,
+      creds: grpc.ChannelCredentials,
+      options: grpc.ChannelOptions,
+    ) => WriteClient;
+    this.writer = new WriteCtor(address, creds, { ...CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 });
     this.admin = new p.Admin(address, creds, CHANNEL_OPTIONS);
   }
 
@@ -61,13 +69,9 @@ export class GatewayClient {
 
   /** Writes series through the gateway's Write service (the production ingest path). */
   write(tenant: string, series: readonly SeriesToWrite[], timeoutMs = 60_000): Promise<WriteResponse__Output> {
-    const wire: TimeSeries[] = series.map((s) => ({
-      labels: s.labels as TimeSeries['labels'],
-      // protobufjs's fromObject wants real arrays for repeated fields.
-      timestampsMs: Array.isArray(s.t) ? (s.t as number[]) : Array.from(s.t),
-      values: Array.isArray(s.v) ? (s.v as number[]) : Array.from(s.v),
-    }));
-    return this.call<WriteResponse__Output>((opts, cb) => this.writer.Write({ tenant, series: wire }, opts, cb), timeoutMs);
+    const body = encodeWriteRequest(tenant, series);
+    const req = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as unknown as WriteRequest;
+    return this.call<WriteResponse__Output>((opts, cb) => this.writer.Write(req, opts, cb), timeoutMs);
   }
 
   leaves(timeoutMs = 10_000): Promise<LeavesResponse__Output> {
