@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import type { KeySpan } from '../model/index.js';
 import { canopyProto, SERVER_OPTIONS } from '../rpc/proto.js';
+import { decodeWriteRequest } from '../rpc/write-wire.js';
 import { createLeafMetrics, type LeafMetrics } from './metrics.js';
 import { leafService } from './service.js';
 import { LeafStore } from './store.js';
@@ -56,7 +57,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
     ...(opts.maxReceiveMessageBytes !== undefined ? { 'grpc.max_receive_message_length': opts.maxReceiveMessageBytes } : {}),
   });
   server.addService(
-    canopyProto().Leaf.service,
+    leafServiceDefinition(),
     leafService({ id: opts.id, zone: opts.zone ?? '', address: () => address, store, metrics, logger, ranges }),
   );
   const port = await new Promise<number>((resolve, reject) => {
@@ -89,6 +90,28 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
         });
       });
       return stopped;
+    },
+  };
+}
+
+/**
+ * The Leaf service definition with Write requests decoded by the hand-written codec (sample
+ * columns as Float64Arrays, stale-marker NaN payloads preserved; see src/rpc/write-wire.ts).
+ * A malformed request decodes to `{ decodeError }`, answered INVALID_ARGUMENT by the handler.
+ */
+function leafServiceDefinition(): grpc.ServiceDefinition {
+  const base = canopyProto().Leaf.service;
+  return {
+    ...base,
+    Write: {
+      ...base.Write,
+      requestDeserialize: (b: Buffer) => {
+        try {
+          return decodeWriteRequest(b);
+        } catch (e) {
+          return { tenant: '', series: [], decodeError: e instanceof Error ? e.message : String(e) };
+        }
+      },
     },
   };
 }

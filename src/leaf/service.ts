@@ -52,7 +52,8 @@ export function leafService(ctx: LeafServiceContext): LeafHandlers {
   return {
     Write(call, cb) {
       try {
-        const req = call.request;
+        const req = call.request as typeof call.request & { decodeError?: string };
+        if (req.decodeError !== undefined) throw new InvalidArgumentError(req.decodeError);
         const series = req.series.map((s) => ({ labels: s.labels, t: s.timestampsMs, v: s.values }));
         const res = applyWrite(ctx.store, ctx.metrics, req.tenant, series);
         cb(null, { ...res, replicaErrors: [] });

@@ -3,10 +3,10 @@
  * sample. Rules (Prometheus's head appender, per series):
  *  - a timestamp must be a valid sample time (`validateTimestamp`) → else `invalid_timestamp`;
  *  - a timestamp newer than the last accepted one (stored, or earlier in this request) is appended;
- *  - the same timestamp with an identical value (bit-identical for NaNs, so a stale marker only
- *    equals a stale marker) is ignored: retries and replica re-sends are idempotent;
- *  - the same timestamp with a different value → `duplicate_sample`;
- *  - an older timestamp → `out_of_order`.
+ *  - a timestamp already present with an identical value (bit-identical for NaNs, so a stale
+ *    marker only equals a stale marker) is ignored: retries and replica re-sends are idempotent;
+ *  - a timestamp already present with a different value → `duplicate_sample`;
+ *  - any other timestamp not after the last sample → `out_of_order`.
  * Stale markers are ordinary values here.
  */
 import { isStaleNaN, validateTimestamp } from '../model/index.js';
@@ -26,7 +26,6 @@ export interface AppendOutcome {
 export function appendSamples(head: SeriesHead, ts: ArrayLike<number>, vs: ArrayLike<number>): AppendOutcome {
   const n = ts.length;
   let lastT = head.lastT;
-  let lastV = head.n > 0 ? head.v[head.n - 1]! : 0;
   // Fast mode: samples [0, i) are all good and not yet written; flushed in one bulk copy.
   let fast = true;
   let appended = 0;
@@ -42,25 +41,33 @@ export function appendSamples(head: SeriesHead, ts: ArrayLike<number>, vs: Array
   for (let i = 0; i < n; i++) {
     const t = ts[i]!;
     const v = vs[i]!;
-    let ok = false;
     if (t > lastT) {
       const bad = validateTimestamp(t);
-      if (bad === undefined) ok = true;
-      else reject('invalid_timestamp', () => `sample ${i}: ${bad}`);
-    } else if (t === lastT) {
-      if (sameValue(v, lastV)) ignored++;
-      else reject('duplicate_sample', () => `sample ${i}: timestamp ${t} already has value ${lastV}, got ${v}`);
+      if (bad === undefined) {
+        lastT = t;
+        appended++;
+        if (!fast) head.appendOne(t, v);
+        continue;
+      }
+      reject('invalid_timestamp', () => `sample ${i}: ${bad}`);
     } else {
+      // Not newer than the last sample: flush the good prefix so the head holds everything
+      // accepted so far, then look for an existing sample at t.
+      if (fast) {
+        head.appendRange(ts, vs, 0, i);
+        fast = false;
+      }
       const bad = validateTimestamp(t);
       if (bad !== undefined) reject('invalid_timestamp', () => `sample ${i}: ${bad}`);
-      else reject('out_of_order', () => `sample ${i}: timestamp ${t} is not after the last sample at ${lastT}`);
+      else {
+        const at = indexOf(head, t);
+        if (at >= 0 && sameValue(v, head.v[at]!)) ignored++;
+        else if (at >= 0) reject('duplicate_sample', () => `sample ${i}: timestamp ${t} already has value ${head.v[at]}, got ${v}`);
+        else reject('out_of_order', () => `sample ${i}: timestamp ${t} is not after the last sample at ${lastT}`);
+      }
+      continue;
     }
-    if (ok) {
-      lastT = t;
-      lastV = v;
-      appended++;
-      if (!fast) head.appendOne(t, v);
-    } else if (fast) {
+    if (fast) {
       head.appendRange(ts, vs, 0, i);
       fast = false;
     }
@@ -72,4 +79,17 @@ export function appendSamples(head: SeriesHead, ts: ArrayLike<number>, vs: Array
 function sameValue(a: number, b: number): boolean {
   if (a === b) return true;
   return a !== a && b !== b && isStaleNaN(a) === isStaleNaN(b);
+}
+
+/** Index of the sample at exactly t in the head, or -1. */
+function indexOf(head: SeriesHead, t: number): number {
+  let lo = 0;
+  let hi = head.n;
+  const ts = head.t;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < head.n && ts[lo] === t ? lo : -1;
 }

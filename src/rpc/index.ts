@@ -3,3 +3,4 @@ export * from './proto.js';
 export * from './status.js';
 export * from './arrow-series.js';
 export * from './leaf-client.js';
+export * from './write-wire.js';

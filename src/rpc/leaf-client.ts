@@ -19,6 +19,8 @@ import type { LeafStatusResponse__Output } from './gen/canopy/v1/LeafStatusRespo
 import type { WriteResponse__Output } from './gen/canopy/v1/WriteResponse.js';
 import { canopyProto, CHANNEL_OPTIONS } from './proto.js';
 import { fromServiceError } from './status.js';
+import { encodeWriteRequest } from './write-wire.js';
+import type { LeafWriteRequest } from './gen/canopy/v1/LeafWriteRequest.js';
 
 /** One series to write: labels (sorted by name) and parallel sample columns. */
 export interface TimeSeriesIn {
@@ -48,14 +50,21 @@ export class LeafClient {
 
   constructor(address: string, channelOptions: grpc.ChannelOptions = CHANNEL_OPTIONS) {
     this.address = address;
-    this.client = new (canopyProto().Leaf)(address, grpc.credentials.createInsecure(), channelOptions);
+    const Ctor = grpc.makeGenericClientConstructor(leafClientDefinition(), 'Leaf') as unknown as new (
+      address: string,
+      creds: grpc.ChannelCredentials,
+      options: grpc.ChannelOptions,
+    ) => GrpcLeafClient;
+    this.client = new Ctor(address, grpc.credentials.createInsecure(), channelOptions);
   }
 
-  write(tenant: string, series: readonly TimeSeriesIn[], deadlineMs?: number): Promise<WriteResponse__Output> {
-    const req = {
-      tenant,
-      series: series.map((s) => ({ labels: s.labels.map((l) => ({ name: l.name, value: l.value })), timestampsMs: Array.from(s.t), values: Array.from(s.v) })),
-    };
+  /**
+   * Writes series (encoded by write-wire.ts: columns copied as bytes, stale markers preserved).
+   * Timestamps must be safe integers (ms), else InvalidArgumentError before anything is sent.
+   */
+  async write(tenant: string, series: readonly TimeSeriesIn[], deadlineMs?: number): Promise<WriteResponse__Output> {
+    const body = encodeWriteRequest(tenant, series);
+    const req = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as unknown as LeafWriteRequest;
     return this.unary<WriteResponse__Output>((o, cb) => this.client.Write(req, o, cb), { deadlineMs });
   }
 
@@ -131,4 +140,10 @@ function toEvent(frame: ExecuteFrame__Output): ExecuteEvent | undefined {
     default:
       return undefined;
   }
+}
+
+/** The Leaf service definition whose Write takes an already encoded request (a Buffer). */
+function leafClientDefinition(): grpc.ServiceDefinition {
+  const base = canopyProto().Leaf.service;
+  return { ...base, Write: { ...base.Write, requestSerialize: (b: Buffer) => b } };
 }

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { LeafStore, instantAtSteps, rangeWindows, stepTimes, evalSelector } from '../src/leaf/index.js';
+import { KeyEncoder, labelsFromRecord, STALE_NAN, type Matcher, type Series } from '../src/model/index.js';
+
+function fill(store: LeafStore): void {
+  const rows: Record<string, string>[] = [
+    { __name__: 'up', job: 'api', instance: 'a' },
+    { __name__: 'up', job: 'api', instance: 'b', env: 'prod' },
+    { __name__: 'up', job: 'db', instance: 'c', env: 'dev' },
+    { __name__: 'up', job: 'db', instance: 'd', env: '' },
+    { __name__: 'http_requests_total', job: 'api', instance: 'a', code: '200' },
+    { __name__: 'http_requests_total', job: 'api', instance: 'a', code: '500' },
+  ];
+  rows.forEach((r, i) => store.append('t1', labelsFromRecord(r), [1000, 2000, 3000], [i, i + 0.5, i + 1]));
+}
+
+async function names(store: LeafStore, ms: Matcher[], spans?: Parameters<LeafStore['querier']>[1]): Promise<string[]> {
+  const set = await store.querier('t1', spans).select(ms, { start: 0, end: 10_000 });
+  return set.map((s) => s.labels.map((l) => `${l.name}=${l.value}`).join(','));
+}
+
+describe('leaf store: matchers', () => {
+  const store = new LeafStore();
+  fill(store);
+  const n = (type: Matcher['type'], name: string, value: string): Matcher => ({ type, name, value });
+
+  it('= and sorted output', async () => {
+    // Prometheus label-set order: pairwise by name, then value (env < instance).
+    expect(await names(store, [n('=', '__name__', 'up'), n('=', 'job', 'api')])).toEqual([
+      '__name__=up,env=prod,instance=b,job=api',
+      '__name__=up,instance=a,job=api',
+    ]);
+  });
+  it('!= (matches series lacking the label)', async () => {
+    const r = await names(store, [n('=', '__name__', 'up'), n('!=', 'env', 'prod')]);
+    expect(r).toEqual(['__name__=up,env=dev,instance=c,job=db', '__name__=up,instance=a,job=api', '__name__=up,instance=d,job=db']);
+  });
+  it('=~ anchored, and =~ matching empty', async () => {
+    expect(await names(store, [n('=~', 'code', '5..')])).toEqual(['__name__=http_requests_total,code=500,instance=a,job=api']);
+    expect(await names(store, [n('=~', 'code', '2')])).toEqual([]);
+    // env=~"|dev" matches missing env and dev
+    const r = await names(store, [n('=', '__name__', 'up'), n('=~', 'env', '|dev')]);
+    expect(r).toEqual(['__name__=up,env=dev,instance=c,job=db', '__name__=up,instance=a,job=api', '__name__=up,instance=d,job=db']);
+  });
+  it('!~ and empty-value equality', async () => {
+    expect(await names(store, [n('=', '__name__', 'up'), n('!~', 'job', 'a.*')])).toHaveLength(2);
+    expect(await names(store, [n('=', '__name__', 'up'), n('=', 'env', '')])).toEqual(['__name__=up,instance=a,job=api', '__name__=up,instance=d,job=db']);
+    expect(await names(store, [n('!=', 'env', '')])).toEqual(['__name__=up,env=dev,instance=c,job=db', '__name__=up,env=prod,instance=b,job=api']);
+    // Only empty-matching matchers: start from all series.
+    expect(await names(store, [n('=~', 'nope', '.*')])).toHaveLength(6);
+  });
+  it('bad regex is an INVALID_ARGUMENT', async () => {
+    await expect(store.querier('t1').select([n('=~', 'job', '(')], { start: 0, end: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+  it('selects zero-copy views in the window and labelsOnly', async () => {
+    const set = await store.querier('t1').select([n('=', 'instance', 'c')], { start: 1500, end: 3000 });
+    expect(Array.from(set[0]!.t)).toEqual([2000, 3000]);
+    expect(set[0]!.t.buffer).toBe(store.tenant('t1')!.heads[2]!.t.buffer);
+    const lo = await store.querier('t1').select([n('=', 'instance', 'c')], { start: 1500, end: 3000, labelsOnly: true });
+    expect(lo[0]!.t.length).toBe(0);
+    expect(await store.querier('t1').select([n('=', 'instance', 'c')], { start: 5000, end: 6000 })).toEqual([]);
+  });
+  it('label names and values, scoped by spans and matchers', async () => {
+    const q = store.querier('t1');
+    expect(await q.labelNames({})).toEqual(['__name__', 'code', 'env', 'instance', 'job']);
+    expect(await q.labelValues('job', {})).toEqual(['api', 'db']);
+    expect(await q.labelValues('instance', { matchers: [n('=', 'job', 'db')] })).toEqual(['c', 'd']);
+    const db = new KeyEncoder().spanFor('t1', new Map([['job', 'db']]));
+    expect(await store.querier('t1', [db]).labelNames({})).toEqual(['__name__', 'env', 'instance', 'job']);
+    expect(await store.querier('nobody').labelNames({})).toEqual([]);
+  });
+  it('scopes reads to key spans', async () => {
+    const keys = new KeyEncoder();
+    const apiA = keys.spanFor('t1', new Map([['job', 'api'], ['instance', 'a']]));
+    expect(await names(store, [n('=~', '__name__', '.+')], [apiA])).toHaveLength(3);
+    const other = keys.tenantSpan('t2');
+    expect(await names(store, [n('=~', '__name__', '.+')], [other])).toHaveLength(0);
+    expect(store.stats('t1', [apiA])).toMatchObject({ series: 3, samples: 9, minTimeMs: 1000, maxTimeMs: 3000 });
+    expect(store.stats('t1')).toMatchObject({ series: 6, samples: 18 });
+  });
+});
+
+describe('leaf store: append', () => {
+  it('rejects out of order and duplicates, ignores identical duplicates', () => {
+    const store = new LeafStore();
+    const l = labelsFromRecord({ __name__: 'm', job: 'j' });
+    expect(store.append('t', l, [10, 20, 30], [1, 2, 3])).toMatchObject({ appended: 3, ignored: 0, rejected: undefined });
+    const r = store.append('t', l, [5, 30, 30, 40, 35, 50], [0, 3, 9, 4, 0, 5]);
+    expect(r.appended).toBe(2);
+    expect(r.ignored).toBe(1);
+    expect(r.rejected!.get('out_of_order')!.count).toBe(2);
+    expect(r.rejected!.get('duplicate_sample')!.count).toBe(1);
+    const head = store.tenant('t')!.heads[0]!;
+    expect(Array.from(head.t.subarray(0, head.n))).toEqual([10, 20, 30, 40, 50]);
+    expect(Array.from(head.v.subarray(0, head.n))).toEqual([1, 2, 3, 4, 5]);
+  });
+  it('keeps stale markers bit-exact and treats them as equal only to themselves', async () => {
+    const store = new LeafStore();
+    const l = labelsFromRecord({ __name__: 'm' });
+    const v = new Float64Array([1, 0]);
+    v[1] = STALE_NAN;
+    store.append('t', l, new Float64Array([1, 2]), v);
+    expect(store.append('t', l, [2], v.subarray(1)).ignored).toBe(1);
+    expect(store.append('t', l, [2], [NaN]).rejected!.get('duplicate_sample')!.count).toBe(1);
+  });
+  it('grows the head by doubling across many appends', () => {
+    const store = new LeafStore();
+    const l = labelsFromRecord({ __name__: 'm' });
+    for (let i = 0; i < 1000; i++) store.append('t', l, [i * 10, i * 10 + 5], [i, i]);
+    const head = store.tenant('t')!.heads[0]!;
+    expect(head.n).toBe(2000);
+    expect(head.t.length).toBe(2048);
+    expect(head.t[1999]).toBe(9995);
+  });
+  it('does not create a series when every sample is invalid', () => {
+    const store = new LeafStore();
+    const r = store.append('t', labelsFromRecord({ __name__: 'm' }), [NaN, -1], [1, 2]);
+    expect(r.rejected!.get('invalid_timestamp')!.count).toBe(2);
+    expect(store.stats('t').series).toBe(0);
+  });
+});
+
+describe('selector evaluation', () => {
+  const s: Series = { labels: [], t: Float64Array.from([0, 10, 20, 30, 60]), v: Float64Array.from([1, 2, 3, 0, 5]) };
+  s.v[3] = STALE_NAN;
+  it('instant: lookback window (t-lookback, t], skipping stale markers', () => {
+    const r = instantAtSteps(s, stepTimes(0, 70, 5), 0, 15);
+    // steps 0..70 by 5; at 30..40 the last sample is stale; at 45 the last sample (30) is stale
+    expect(Array.from(r.t)).toEqual([0, 5, 10, 15, 20, 25, 60, 65, 70]);
+    expect(Array.from(r.v)).toEqual([1, 1, 2, 2, 3, 3, 5, 5, 5]);
+    // lookback boundary is exclusive: sample at 0 is not visible at t=15 with lookback 15
+    expect(Array.from(instantAtSteps(s, Float64Array.of(15), 0, 15).v)).toEqual([2]);
+    expect(instantAtSteps(s, Float64Array.of(75), 0, 15).t.length).toBe(0);
+    // offset shifts the evaluation time but not the output timestamps
+    expect(Array.from(instantAtSteps(s, Float64Array.of(100), 40, 15).t)).toEqual([100]);
+  });
+  it('range: raw samples in (t-range, t] windows, stale dropped', () => {
+    const r = rangeWindows(s, Float64Array.of(20, 70), 0, 20);
+    expect(Array.from(r.t)).toEqual([10, 20, 60]);
+  });
+  it('evalSelector raw/instant/range through the store with max_samples', () => {
+    const store = new LeafStore();
+    store.append('t', labelsFromRecord({ __name__: 'm', job: 'a' }), s.t, s.v);
+    const base = { matchers: [{ type: 'EQ' as const, name: '__name__', value: 'm' }], startMs: 0, endMs: 70, stepMs: 0, lookbackMs: 0, rangeMs: 0, offsetMs: 0, raw: false, labelsOnly: false };
+    const ts = store.tenant('t');
+    expect(evalSelector(ts, undefined, { ...base, raw: true })[0]!.t.length).toBe(5);
+    expect(Array.from(evalSelector(ts, undefined, { ...base, stepMs: 10, lookbackMs: 15 })[0]!.t)).toEqual([0, 10, 20, 60, 70]);
+    expect(Array.from(evalSelector(ts, undefined, { ...base, rangeMs: 25, startMs: 30, endMs: 30 })[0]!.t)).toEqual([10, 20]);
+    expect(() => evalSelector(ts, undefined, { ...base, raw: true }, 3)).toThrow(/limit of 3/);
+    expect(() => evalSelector(ts, undefined, { ...base, matchers: [] })).toThrow(/at least one matcher/);
+  });
+});
