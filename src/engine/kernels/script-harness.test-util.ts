@@ -492,3 +492,74 @@ export function runHistogramCase(c: EvalCase, k: HistogramKernels): CaseResult {
   void infoForced;
   return problems.length ? { status: 'fail', detail: problems.join('; ') } : { status: 'ok' };
 }
+
+// ---- aggregation evals: sum/avg/min/max/stddev/stdvar/quantile over an instant selector ----
+
+const AGG = new RegExp(
+  String.raw`^(sum|avg|min|max|stddev|stdvar|quantile)\s*(?:(by|without)\s*\(([^)]*)\))?\s*\((?:([^,()]+),\s*)?(${SEL})\)(?:\s*(by|without)\s*\(([^)]*)\))?$`,
+);
+
+/** Prometheus labels.Compare over sorted label sets. */
+function compareLabelSets(a: Map<string, string>, b: Map<string, string>): number {
+  const x = [...a].sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0));
+  const y = [...b].sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i]![0] !== y[i]![0]) return x[i]![0] < y[i]![0] ? -1 : 1;
+    if (x[i]![1] !== y[i]![1]) return x[i]![1] < y[i]![1] ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+export interface Accumulator { first(x: number): void; add(x: number): void; result(): number }
+
+export function runAggregationCase(
+  c: EvalCase,
+  make: (op: string, q: number) => Accumulator,
+): CaseResult {
+  const m = AGG.exec(c.expr);
+  if (!m) return { status: 'skip' };
+  const [, op, mode1, list1, param, sel, mode2, list2] = m;
+  const mode = mode1 ?? mode2;
+  const list = (list1 ?? list2 ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  let q = NaN;
+  if (op === 'quantile') {
+    if (param === undefined) return { status: 'skip' };
+    try { q = parseScalarExpr(param); } catch { return { status: 'skip' }; }
+  } else if (param !== undefined) return { status: 'skip' };
+  let match: MatchFn;
+  try { match = parseSelector(sel!); } catch { return { status: 'skip' }; }
+  const selected = c.storage.filter((s) => match(s.labels)).sort((a, b) => compareLabelSets(a.labels, b.labels));
+  if (selected.some((s) => s.hasHistogram)) return { status: 'skip' };
+  const got = new Map<string, (number | undefined)[]>();
+  for (let si = 0; si < c.steps.length; si++) {
+    const groups = new Map<string, Accumulator>();
+    for (const s of selected) {
+      const v = instantValue(s, c.steps[si]!);
+      if (v === undefined) continue;
+      const gl = new Map([...s.labels].filter(([n]) =>
+        mode === 'without' ? n !== '__name__' && !list.includes(n) : list.includes(n)));
+      const key = labelKey(gl, false);
+      const acc = groups.get(key);
+      if (acc) acc.add(v);
+      else { const a = make(op!, q); a.first(v); groups.set(key, a); }
+    }
+    for (const [key, acc] of groups) {
+      let row = got.get(key);
+      if (!row) { row = new Array<number | undefined>(c.steps.length).fill(undefined); got.set(key, row); }
+      row[si] = acc.result();
+    }
+  }
+  if (c.expectFail) return { status: 'skip' };
+  const problems: string[] = [];
+  for (const key of new Set([...got.keys(), ...c.rows.keys()])) {
+    const want = c.rows.get(key) ?? [];
+    const have = got.get(key) ?? [];
+    for (let i = 0; i < c.steps.length; i++) {
+      const x = want[i];
+      const y = have[i];
+      if (x === undefined && y === undefined) continue;
+      if (x === undefined || y === undefined || !almostEqual(x, y, 1e-6)) problems.push(`{${key}} @${c.steps[i]}: want ${x} got ${y}`);
+    }
+  }
+  return problems.length ? { status: 'fail', detail: problems.join('; ') } : { status: 'ok' };
+}
