@@ -4,11 +4,6 @@
  */
 import { CanopyError } from '../model/index.js';
 import { UsageError, defaultAddr } from './args.js';
-import { leavesCommand, rangesCommand } from './cmd-admin.js';
-import { gatewayCommand, leafCommand } from './cmd-daemons.js';
-import { devCommand } from './cmd-dev.js';
-import { explainCommand, queryCommand, queryRangeCommand } from './cmd-query.js';
-import { writeCommand } from './cmd-write.js';
 import { PROCESS_IO, type Io } from './io.js';
 
 export const USAGE = `usage: canopy COMMAND [options]
@@ -30,16 +25,17 @@ clients (--addr HOST:PORT, default $CANOPY_ADDR or 127.0.0.1:7400; --tenant ID):
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  dev: devCommand,
-  leaf: leafCommand,
-  gateway: gatewayCommand,
-  query: queryCommand,
-  'query-range': queryRangeCommand,
-  explain: explainCommand,
-  write: writeCommand,
-  leaves: leavesCommand,
-  ranges: rangesCommand,
+// Loaded lazily: client commands never load the daemons' code (faster start, fewer deps).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  dev: async () => (await import('./cmd-dev.js')).devCommand,
+  leaf: async () => (await import('./cmd-daemons.js')).leafCommand,
+  gateway: async () => (await import('./cmd-daemons.js')).gatewayCommand,
+  query: async () => (await import('./cmd-query.js')).queryCommand,
+  'query-range': async () => (await import('./cmd-query.js')).queryRangeCommand,
+  explain: async () => (await import('./cmd-query.js')).explainCommand,
+  write: async () => (await import('./cmd-write.js')).writeCommand,
+  leaves: async () => (await import('./cmd-admin.js')).leavesCommand,
+  ranges: async () => (await import('./cmd-admin.js')).rangesCommand,
 };
 
 /** Runs one command line; returns the exit code (never throws). */
@@ -49,12 +45,13 @@ export async function runCli(argv: string[], io: Io = PROCESS_IO): Promise<numbe
     (name === undefined ? io.err : io.out)(USAGE);
     return name === undefined ? 2 : 0;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.err(`canopy: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
     return 2;
   }
   try {
+    const cmd = await load();
     return await cmd(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -62,8 +59,10 @@ export async function runCli(argv: string[], io: Io = PROCESS_IO): Promise<numbe
       return 2;
     }
     if (e instanceof CanopyError) {
-      const hint = e.code === 'UNAVAILABLE' && /No connection|ECONNREFUSED|connect/i.test(e.message) ? ` (is a gateway running at ${addrOf(rest)}?)` : '';
-      io.err(`canopy ${name}: error: ${e.message}${hint}`);
+      if (e.code === 'UNAVAILABLE' && /No connection established|ECONNREFUSED/i.test(e.message)) {
+        const why = (/connect [A-Z]+ \S+/.exec(e.message)?.[0] ?? e.message).replace(/\.$/, "");
+        io.err(`canopy ${name}: error: cannot reach a gateway at ${addrOf(rest)} (${why}): is one running there?`);
+      } else io.err(`canopy ${name}: error: ${e.message}`);
       return 1;
     }
     io.err(`canopy ${name}: error: ${(e as Error)?.message ?? String(e)}`);
