@@ -194,3 +194,21 @@ export function extendFloats(
   ov[count + 1] = right;
   return { t: ot, v: ov };
 }
+
+/**
+ * Value of a `smoothed` INSTANT vector selector (upstream `smoothSeries`), float samples.
+ * `[lo, hi)` = the samples in `(dataTs - lookbackDelta, dataTs + lookbackDelta]` where
+ * `dataTs` = evaluation time minus offset. Exact sample at dataTs → its value; samples on
+ * both sides → linear (non-counter) interpolation; only earlier samples → the last one;
+ * only later samples (or none) → no value.
+ */
+export function smoothedInstantValue(
+  t: Float64Array, v: Float64Array, lo: number, hi: number, dataTs: number,
+): number | undefined {
+  if (hi <= lo) return undefined;
+  const i = searchAfter(t, lo, hi, dataTs, true);
+  if (i < hi && t[i] === dataTs) return v[i]!;
+  if (i > lo && i < hi) return interpolate(t[i - 1]!, v[i - 1]!, t[i]!, v[i]!, dataTs, false);
+  if (i > lo) return v[i - 1]!;
+  return undefined;
+}

@@ -27,7 +27,8 @@
  * windowEnd + lookback]` (smoothed); `w.windowStart/windowEnd` stay the real window.
  * Kernels in {@link ANCHORED_KERNELS} / {@link SMOOTHED_KERNELS}; any other function with
  * such a selector is an error upstream ("anchored modifier can only be used with: …").
- * A bare `x[5m] anchored` selector result is built with {@link extendFloats}.
+ * A bare `x[5m] anchored` selector result is built with {@link extendFloats}; a smoothed
+ * instant selector (`x smoothed`) with {@link smoothedInstantValue}.
  *
  * ## Instant kernels
  * {@link MATH_FUNCTIONS} (name → `(x) => y`), {@link round}/{@link roundTo},
@@ -62,7 +63,7 @@ export { formatGoF, formatGoG, invalidQuantileWarning } from './format.js';
 export { delta, extrapolatedRate, idelta, increase, instantValue, irate, rate } from './rate.js';
 export { anchoredChanges, anchoredDelta, anchoredIncrease, anchoredRate, anchoredResets,
   extendFloats, extendedRate, extendedSelection, smoothedDelta, smoothedIncrease,
-  smoothedRate } from './extended-rate.js';
+  smoothedInstantValue, smoothedRate } from './extended-rate.js';
 export type { RangeModifier } from './extended-rate.js';
 export { avgOverTime, changes, countOverTime, doubleExponentialSmoothing, firstOverTime,
   lastOverTime, madOverTime, maxOverTime, minOverTime, presentOverTime, quantileOverTime,

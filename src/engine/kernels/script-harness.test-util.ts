@@ -563,3 +563,47 @@ export function runAggregationCase(
   }
   return problems.length ? { status: 'fail', detail: problems.join('; ') } : { status: 'ok' };
 }
+
+// ---- smoothed instant vector selectors: `sel smoothed` ----
+
+const SMOOTHED_SEL = new RegExp(String.raw`^(${SEL})\s+smoothed(?:\s+offset\s+(\w+))?$`);
+
+export function runSmoothedSelectorCase(
+  c: EvalCase,
+  fn: (t: Float64Array, v: Float64Array, lo: number, hi: number, dataTs: number) => number | undefined,
+): CaseResult {
+  const m = SMOOTHED_SEL.exec(c.expr);
+  if (!m) return { status: 'skip' };
+  let match: MatchFn;
+  try { match = parseSelector(m[1]!); } catch { return { status: 'skip' }; }
+  const offset = m[2] ? durOrSeconds(m[2]) : 0;
+  const selected = c.storage.filter((s) => match(s.labels));
+  if (selected.some((s) => s.hasHistogram)) return { status: 'skip' };
+  const got = new Map<string, (number | undefined)[]>();
+  for (const s of selected) {
+    const keep = s.stale.map((x) => !x);
+    const t = Float64Array.from(s.t.filter((_, i) => keep[i]));
+    const v = Float64Array.from(s.v.filter((_, i) => keep[i]));
+    const row = c.steps.map((ts) => {
+      const d = ts - offset;
+      let lo = 0;
+      while (lo < t.length && t[lo]! <= d - LOOKBACK) lo++;
+      let hi = lo;
+      while (hi < t.length && t[hi]! <= d + LOOKBACK) hi++;
+      return fn(t, v, lo, hi, d);
+    });
+    if (row.some((x) => x !== undefined)) got.set(labelKey(s.labels, false), row);
+  }
+  const problems: string[] = [];
+  for (const key of new Set([...got.keys(), ...c.rows.keys()])) {
+    const want = c.rows.get(key) ?? [];
+    const have = got.get(key) ?? [];
+    for (let i = 0; i < c.steps.length; i++) {
+      const x = want[i];
+      const y = have[i];
+      if (x === undefined && y === undefined) continue;
+      if (x === undefined || y === undefined || !almostEqual(x, y, 1e-6)) problems.push(`{${key}} @${c.steps[i]}: want ${x} got ${y}`);
+    }
+  }
+  return problems.length ? { status: 'fail', detail: problems.join('; ') } : { status: 'ok' };
+}

@@ -4,7 +4,8 @@
  * kernels (see script-harness.test-util.ts) and compared with ε = 1e-6 like upstream.
  */
 import { describe, expect, it } from 'vitest';
-import { parseScript, runCase } from './script-harness.test-util.js';
+import { smoothedInstantValue } from './index.js';
+import { parseScript, runCase, runSmoothedSelectorCase } from './script-harness.test-util.js';
 
 const DIR = '/work/shared/promql-testdata/upstream';
 
@@ -24,3 +25,15 @@ for (const file of ['functions.test', 'extended_vectors.test', 'staleness.test',
     }
   });
 }
+
+describe('extended_vectors.test: smoothed instant selectors', () => {
+  const cases = parseScript(`${DIR}/extended_vectors.test`);
+  const runnable = cases.map((c) => ({ c, r: runSmoothedSelectorCase(c, smoothedInstantValue) }))
+    .filter(({ r }) => r.status !== 'skip');
+  it('has runnable evals', () => expect(runnable.length).toBeGreaterThan(3));
+  for (const { c, r } of runnable) {
+    it(`line ${c.line}: ${c.expr}`, () => {
+      expect(r.detail ?? '').toBe('');
+    });
+  }
+});
