@@ -40,8 +40,8 @@ export function* batches(series: readonly Series[], targetBytes = BATCH_TARGET_B
 }
 
 /** Writes the series as arrow frames; resolves false when the call was cancelled midway. */
-export async function streamSeries(call: ExecuteCall, series: readonly Series[], totals: StreamTotals): Promise<boolean> {
-  for (const batch of batches(series)) {
+export async function streamSeries(call: ExecuteCall, series: readonly Series[], totals: StreamTotals, targetBytes = BATCH_TARGET_BYTES): Promise<boolean> {
+  for (const batch of batches(series, targetBytes)) {
     if (call.cancelled) return false;
     const bytes = encodeSeriesBatch(batch);
     totals.series += batch.length;

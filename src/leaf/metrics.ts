@@ -13,6 +13,8 @@ export interface LeafMetrics {
   readonly appendedSamples: Counter;
   readonly executeSeconds: Histogram<'kind'>;
   readonly executeSamples: Counter<'kind'>;
+  /** Execute streams stopped early because the caller cancelled or its deadline passed. */
+  readonly executeCancelled: Counter<'kind'>;
 }
 
 export function createLeafMetrics(leafId: string): LeafMetrics {
@@ -47,6 +49,12 @@ export function createLeafMetrics(leafId: string): LeafMetrics {
     executeSamples: new Counter({
       name: 'canopy_leaf_execute_samples_total',
       help: 'Samples returned by Execute.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    executeCancelled: new Counter({
+      name: 'canopy_leaf_execute_cancelled_total',
+      help: 'Execute streams stopped early because the call was cancelled or its deadline passed.',
       labelNames: ['kind'],
       registers: [registry],
     }),

@@ -20,6 +20,8 @@ export interface LeafOptions {
   logger?: Logger;
   /** Override of the largest accepted request, bytes (default SERVER_OPTIONS, 64 MiB). */
   maxReceiveMessageBytes?: number;
+  /** Target size of one Arrow batch in Execute streams (default 2 MiB). */
+  batchTargetBytes?: number;
 }
 
 export interface LeafRangeInfo {
@@ -58,7 +60,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   });
   server.addService(
     leafServiceDefinition(),
-    leafService({ id: opts.id, zone: opts.zone ?? '', address: () => address, store, metrics, logger, ranges }),
+    leafService({ id: opts.id, zone: opts.zone ?? '', address: () => address, store, metrics, logger, ranges, batchTargetBytes: opts.batchTargetBytes }),
   );
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));

@@ -26,6 +26,8 @@ export interface LeafServiceContext {
   logger: Logger;
   /** Ranges this leaf knows it holds (set by its owner, or learnt from requests), by range id. */
   ranges: Map<string, { tenant?: string; span: KeySpan }>;
+  /** Target size of one Arrow batch frame, bytes. */
+  batchTargetBytes?: number;
 }
 
 export function spansFromProto(ranges: readonly KeyRange__Output[] | undefined): KeySpan[] | undefined {
@@ -215,10 +217,14 @@ async function execute(ctx: LeafServiceContext, call: ExecuteCall, remember: (te
     throw new InvalidArgumentError('execute request has no fragment (selector or expr)');
   }
   const totals: StreamTotals = { series: 0, samples: 0, bytes: 0 };
-  if (!(await streamSeries(call, series, totals))) return;
-  for (const w of warnings) if (!(await writeFrame(call, { warning: w }))) return;
+  const cancelled = (): void => {
+    ctx.metrics.executeCancelled.inc({ kind });
+    ctx.logger.debug({ queryId: req.queryId, sent: totals }, 'execute cancelled by the caller');
+  };
+  if (!(await streamSeries(call, series, totals, ctx.batchTargetBytes))) return cancelled();
+  for (const w of warnings) if (!(await writeFrame(call, { warning: w }))) return cancelled();
   const execMs = performance.now() - started;
-  if (!(await writeFrame(call, { stats: { ...totals, execMs } }))) return;
+  if (!(await writeFrame(call, { stats: { ...totals, execMs } }))) return cancelled();
   call.end();
   ctx.metrics.executeSeconds.observe({ kind }, execMs / 1000);
   ctx.metrics.executeSamples.inc({ kind }, totals.samples);
