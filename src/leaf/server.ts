@@ -41,7 +41,10 @@ export interface LeafHandle {
   store: LeafStore;
   /** The leaf's own metrics registry. */
   metrics: LeafMetrics;
-  /** Declares the ranges this leaf holds (for Status); ranges named in requests are learnt too. */
+  /**
+   * Declares the ranges this leaf holds (reported by Status). Until it is first called, ranges
+   * named in requests are learnt instead.
+   */
   setRanges(ranges: readonly LeafRangeInfo[]): void;
   stop(): Promise<void>;
 }
@@ -52,6 +55,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   const store = new LeafStore(opts.targetLabels);
   const metrics = createLeafMetrics(opts.id);
   const ranges = new Map<string, { tenant?: string; span: KeySpan }>();
+  const learnRanges = { value: true };
   let address = listen;
 
   const server = new grpc.Server({
@@ -60,7 +64,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   });
   server.addService(
     leafServiceDefinition(),
-    leafService({ id: opts.id, zone: opts.zone ?? '', address: () => address, store, metrics, logger, ranges, batchTargetBytes: opts.batchTargetBytes }),
+    leafService({ id: opts.id, zone: opts.zone ?? '', address: () => address, store, metrics, logger, ranges, learnRanges, batchTargetBytes: opts.batchTargetBytes }),
   );
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
@@ -77,6 +81,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
     store,
     metrics,
     setRanges(rs) {
+      learnRanges.value = false;
       ranges.clear();
       for (const r of rs) ranges.set(r.id, { tenant: r.tenant, span: { start: r.start, end: r.end } });
     },

@@ -26,6 +26,8 @@ export interface LeafServiceContext {
   logger: Logger;
   /** Ranges this leaf knows it holds (set by its owner, or learnt from requests), by range id. */
   ranges: Map<string, { tenant?: string; span: KeySpan }>;
+  /** Learn ranges from requests (true until the owner declares the ranges with setRanges). */
+  learnRanges: { value: boolean };
   /** Target size of one Arrow batch frame, bytes. */
   batchTargetBytes?: number;
 }
@@ -46,6 +48,7 @@ function selectorsFromProto(sel: readonly MatcherList__Output[]): Matcher[][] {
 
 export function leafService(ctx: LeafServiceContext): LeafHandlers {
   const remember = (tenant: string, ranges: readonly KeyRange__Output[]): void => {
+    if (!ctx.learnRanges.value) return;
     for (const r of ranges) {
       if (r.id && !ctx.ranges.has(r.id)) ctx.ranges.set(r.id, { tenant, span: { start: new Uint8Array(r.start), end: new Uint8Array(r.end) } });
     }
