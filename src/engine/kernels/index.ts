@@ -73,7 +73,7 @@ export { deriv, predictLinear } from './regression.js';
 export { almostEqual, histogramFraction, histogramQuantile, quantile, quantileSorted,
   SMALL_DELTA_TOLERANCE, sortForQuantile } from './quantile.js';
 export type { BucketQuantileResult } from './quantile.js';
-export { clamp, clampIsEmpty, clampMax, clampMin, DATE_FUNCTIONS, dayOfMonth, dayOfWeek,
+export { clamp, clampIsEmpty, clampMax, clampMin, DATE_FUNCTIONS, dayOfMonth, dayOfWeek, goLog10, goLog2,
   dayOfYear, daysInMonth, goMax, goMin, hour, MATH_FUNCTIONS, minute, month, round, roundTo,
   year } from './math.js';
 export { AvgAccumulator, MaxAccumulator, MinAccumulator, SumAccumulator,

@@ -335,3 +335,19 @@ describe('Go formatting', () => {
     expect(formatGoF(-Infinity)).toBe('-Inf');
   });
 });
+
+describe('Go-compatible logarithms', () => {
+  it('log10/log2 as Go computes them', () => {
+    expect(MATH_FUNCTIONS.log10!(10)).toBe(1);
+    expect(MATH_FUNCTIONS.log10!(20)).toBe(1.301029995663981); // JS Math.log10 gives …813
+    expect(MATH_FUNCTIONS.log10!(0)).toBe(-Infinity);
+    expect(MATH_FUNCTIONS.log10!(-1)).toBeNaN();
+    expect(MATH_FUNCTIONS.log2!(8)).toBe(3);
+    expect(MATH_FUNCTIONS.log2!(0.25)).toBe(-2);
+    expect(MATH_FUNCTIONS.log2!(5e-324)).toBe(-1074);
+    expect(MATH_FUNCTIONS.log2!(Infinity)).toBe(Infinity);
+    expect(MATH_FUNCTIONS.log2!(0)).toBe(-Infinity);
+    expect(MATH_FUNCTIONS.log2!(-8)).toBeNaN();
+    expect(MATH_FUNCTIONS.log2!(10)).toBeCloseTo(3.3219280948873626, 14);
+  });
+});

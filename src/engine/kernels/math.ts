@@ -1,9 +1,43 @@
 /**
  * Instant-vector math and date kernels, as Prometheus `promql/functions.go`.
- * Go's math functions and JS's agree on special values (NaN, ±Inf, ±0) for all of these;
- * last-ulp differences are possible for transcendental functions (Go implements its own).
+ * Go's math functions and JS's agree on special values (NaN, ±Inf, ±0) for all of these.
+ * log2/log10 follow Go's formulas (bit-identical to Go given the same natural log);
+ * other transcendental functions may differ from Go in the last ulp (Go ships its own
+ * implementations) — far below the 1e-6 / 1e-5 tolerances of upstream's tests/compliance.
  */
 import type { MathFn } from './types.js';
+
+const fbuf = new Float64Array(1);
+const fbits = new Uint32Array(fbuf.buffer); // little-endian: [lo, hi]
+
+/**
+ * Go `math.Log10`: `Log(x) * (1/Ln10)` with the constant folded exactly, which differs
+ * from JS `Math.log10` in the last bit for many inputs (e.g. log10(20)).
+ */
+export function goLog10(x: number): number {
+  return Math.log(x) * 0.4342944819032518;
+}
+
+/**
+ * Go `math.Log2`: frexp, exact for powers of two, else `Log(frac)*(1/Ln2) + exp`.
+ */
+export function goLog2(x: number): number {
+  if (x === 0 || x !== x || x === Infinity || x === -Infinity) return Math.log(x) * 1.4426950408889634;
+  // frexp: x = frac × 2^exp with |frac| in [0.5, 1).
+  let y = x;
+  let adj = 0;
+  if (Math.abs(y) < 2.2250738585072014e-308) {
+    y *= 4503599627370496; // 2^52: normalise subnormals
+    adj = -52;
+  }
+  fbuf[0] = y;
+  const hi = fbits[1]!;
+  const exp = ((hi >>> 20) & 0x7ff) - 1022 + adj;
+  fbits[1] = (hi & 0x800fffff) | (1022 << 20);
+  const frac = fbuf[0]!;
+  if (frac === 0.5) return exp - 1;
+  return Math.log(frac) * 1.4426950408889634 + exp;
+}
 
 /** sgn: -1, +1, or the value itself for ±0 and NaN (upstream returns v). */
 const sgn: MathFn = (v) => (v < 0 ? -1 : v > 0 ? 1 : v);
@@ -16,8 +50,8 @@ export const MATH_FUNCTIONS: Readonly<Record<string, MathFn>> = Object.freeze({
   exp: Math.exp,
   sqrt: Math.sqrt,
   ln: Math.log,
-  log2: Math.log2,
-  log10: Math.log10,
+  log2: goLog2,
+  log10: goLog10,
   sgn,
   deg: (v: number) => (v * 180) / Math.PI,
   rad: (v: number) => (v * Math.PI) / 180,
