@@ -193,7 +193,7 @@ export function typeOf(e: Expr): ValueType {
   }
 }
 
-const SCALAR_FUNCS = new Set(['time', 'scalar', 'pi']);
+const SCALAR_FUNCS = new Set(['time', 'scalar', 'pi', 'start', 'end', 'step', 'range', 'min_of', 'max_of']);
 const STRING_FUNCS = new Set<string>([]);
 
 function callReturnType(func: string): ValueType {
