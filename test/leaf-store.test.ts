@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LeafStore, instantAtSteps, rangeWindows, stepTimes, evalSelector } from '../src/leaf/index.js';
-import { KeyEncoder, labelsFromRecord, STALE_NAN, type Matcher, type Series } from '../src/model/index.js';
+import { KeyEncoder, labelsFromRecord, MemoryQuerier, STALE_NAN, type Matcher, type Series } from '../src/model/index.js';
 
 function fill(store: LeafStore): void {
   const rows: Record<string, string>[] = [
@@ -148,5 +148,49 @@ describe('selector evaluation', () => {
     expect(Array.from(evalSelector(ts, undefined, { ...base, rangeMs: 25, startMs: 30, endMs: 30 })[0]!.t)).toEqual([10, 20]);
     expect(() => evalSelector(ts, undefined, { ...base, raw: true }, 3)).toThrow(/limit of 3/);
     expect(() => evalSelector(ts, undefined, { ...base, matchers: [] })).toThrow(/at least one matcher/);
+  });
+});
+
+describe('leaf store vs MemoryQuerier (differential)', () => {
+  it('selects the same series for random matchers of every kind', async () => {
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const store = new LeafStore();
+    const rows: { labels: ReturnType<typeof labelsFromRecord>; t: number[]; v: number[] }[] = [];
+    const vals = ['a', 'b', 'c', 'ab', ''];
+    for (let i = 0; i < 300; i++) {
+      const rec: Record<string, string> = { __name__: ['up', 'x', 'y'][rnd(3)]! };
+      for (const name of ['job', 'env', 'zone']) rec[name] = vals[rnd(vals.length)]!;
+      rec.instance = `i${i}`;
+      const labels = labelsFromRecord(rec);
+      const t = [1000 + rnd(5) * 1000, 10_000];
+      rows.push({ labels, t, v: [i, i] });
+      store.append('t', labels, t, [i, i]);
+    }
+    const mem = MemoryQuerier.fromSamples(rows);
+    const types: Matcher['type'][] = ['=', '!=', '=~', '!~'];
+    const patterns = ['a', 'a.*', '.*', '.+', 'a|b', '', 'c|', '(a|b)b?'];
+    let nonEmpty = 0;
+    for (let k = 0; k < 300; k++) {
+      const ms: Matcher[] = [];
+      const count = 1 + rnd(3);
+      for (let j = 0; j < count; j++) {
+        const type = types[rnd(4)]!;
+        const name = ['job', 'env', 'zone', '__name__', 'missing'][rnd(5)]!;
+        const value = type === '=' || type === '!=' ? vals[rnd(vals.length)]! : patterns[rnd(patterns.length)]!;
+        ms.push({ type, name, value });
+      }
+      const hints = { start: 500 + rnd(4) * 1000, end: 20_000 };
+      const a = await store.querier('t').select(ms, hints);
+      const b = await mem.select(ms, hints);
+      expect(a.map((s) => s.labels), JSON.stringify(ms)).toEqual(b.map((s) => s.labels));
+      for (let i = 0; i < a.length; i++) expect(Array.from(a[i]!.t)).toEqual(Array.from(b[i]!.t));
+      if (a.length > 0) nonEmpty++;
+    }
+    expect(nonEmpty).toBeGreaterThan(50);
+    expect(nonEmpty).toBeLessThan(290);
   });
 });
