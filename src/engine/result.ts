@@ -1,0 +1,61 @@
+/** Conversion of internal columnar values to the public QueryValue shapes. */
+import { compareLabels, type Series } from '../model/index.js';
+import { applyDropNames } from './series-ops.js';
+import type { InstantSample, QueryValue } from './engine.js';
+import type { MatrixValue, Value, VSeries } from './types.js';
+
+function finalMatrixSeries(m: MatrixValue, step: number): VSeries[] {
+  // Name removal for a matrix result works on series; reuse the vector merge on a 1-step view.
+  void step;
+  return m.series.map((s) => ({ labels: s.labels, v: new Float64Array(1), p: new Uint8Array(1), dropName: s.dropName }));
+}
+
+export function toInstantResult(v: Value, timeMs: number): QueryValue {
+  switch (v.kind) {
+    case 'scalar':
+      return { resultType: 'scalar', t: timeMs, v: v.v[0]! };
+    case 'string':
+      return { resultType: 'string', t: timeMs, v: v.s };
+    case 'vector': {
+      const samples: InstantSample[] = [];
+      for (const s of applyDropNames(v.series)) if (s.p[0]) samples.push({ labels: s.labels, t: timeMs, v: s.v[0]! });
+      return { resultType: 'vector', samples };
+    }
+    case 'matrix': {
+      const names = applyDropNames(finalMatrixSeries(v, 0));
+      const series: Series[] = [];
+      v.series.forEach((s, k) => {
+        const lo = s.lo[0]!;
+        const hi = s.hi[0]!;
+        if (hi <= lo) return;
+        series.push({ labels: names[k]?.labels ?? s.labels, t: s.t.slice(lo, hi), v: s.v.slice(lo, hi) });
+      });
+      return { resultType: 'matrix', series };
+    }
+  }
+}
+
+export function toRangeResult(v: Value, ts: Float64Array): QueryValue {
+  const n = ts.length;
+  if (v.kind === 'scalar') {
+    return { resultType: 'matrix', series: [{ labels: [], t: Float64Array.from(ts), v: Float64Array.from(v.v) }] };
+  }
+  if (v.kind !== 'vector') return { resultType: 'matrix', series: [] };
+  const series: Series[] = [];
+  for (const s of applyDropNames(v.series)) {
+    let cnt = 0;
+    for (let i = 0; i < n; i++) if (s.p[i]) cnt++;
+    if (cnt === 0) continue;
+    const t = new Float64Array(cnt);
+    const vals = new Float64Array(cnt);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (!s.p[i]) continue;
+      t[k] = ts[i]!;
+      vals[k++] = s.v[i]!;
+    }
+    series.push({ labels: s.labels, t, v: vals });
+  }
+  series.sort((a, b) => compareLabels(a.labels, b.labels));
+  return { resultType: 'matrix', series };
+}
