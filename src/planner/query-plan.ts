@@ -3,8 +3,8 @@
  * expression, plus the union of ranges and leaves it touches. First version: selectors are
  * fetched raw and evaluated at the gateway; a later version cuts pushdown fragments here.
  */
-import type { Expr, VectorSelector } from '../promql/ast.js';
-import { walk } from '../promql/ast.js';
+import type { Expr, VectorSelector } from '../promql/index.js';
+import { walk } from '../promql/index.js';
 import { planSelector, type FanoutContext, type FanoutKind, type SelectorFanout } from './fanout.js';
 
 export interface QueryPlan {
