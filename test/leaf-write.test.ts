@@ -166,6 +166,19 @@ describe('write wire codec', () => {
     expect(Array.from(r.series[0]!.timestampsMs)).toEqual([5, 6]);
     expect(Array.from(r.series[0]!.values)).toEqual([1, 2]);
   });
+  it('marks invalid UTF-8 in labels so that series alone is rejected', async () => {
+    const good = encodeWriteRequest('', [ser(up('ok'), [1000], [1])]);
+    // A TimeSeries with labels __name__="up" and job=<0xff 0xfe>, one sample.
+    const lab = (n: number[], v: number[]) => [0x0a, n.length + v.length + 4, 0x0a, n.length, ...n, 0x12, v.length, ...v];
+    const ts = [...lab([...Buffer.from('__name__')], [...Buffer.from('up')]), ...lab([...Buffer.from('job')], [0xff, 0xfe]), 0x12, 1, 5, 0x1a, 8, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f];
+    const msg = Uint8Array.from([...good, 0x12, ts.length, ...ts]);
+    const decoded = decodeWriteRequest(msg);
+    expect(decoded.series[1]!.labels[1]!.name).toBe('job');
+    expect(Array.from(decoded.series[1]!.values)).toEqual([1]);
+    const res = applyWrite(new LeafStore(), undefined, 'x', decoded.series.map((s) => ({ labels: s.labels, t: s.timestampsMs, v: s.values })));
+    expect(res.acceptedSeries).toBe(1);
+    expect(res.rejections).toEqual([expect.objectContaining({ seriesIndex: 1, reason: 'invalid_labels', message: 'label value of "job" is not valid UTF-8' })]);
+  });
   it('rejects truncated input', () => {
     const bytes = encodeWriteRequest('t', [ser(up('a'), [1, 2], [1, 2])]);
     expect(() => decodeWriteRequest(bytes.subarray(0, bytes.length - 3))).toThrow(/malformed/);

@@ -33,6 +33,20 @@ export interface WireTimeSeriesIn {
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: false });
+const utf8strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Label text: invalid UTF-8 is decoded with replacement characters and marked with a trailing
+ * lone surrogate, so that `validateLabels` rejects that one series ("not valid UTF-8") instead
+ * of the whole request failing or the label being silently altered.
+ */
+function decodeLabelText(bytes: Uint8Array): string {
+  try {
+    return utf8strict.decode(bytes);
+  } catch {
+    return utf8d.decode(bytes) + '\ud800';
+  }
+}
 
 // ---------------------------------------------------------------- encoding
 
@@ -282,7 +296,7 @@ function decodeLabel(buf: Uint8Array, start: number, end: number): Label {
     const wt = tag & 7;
     if ((field === 1 || field === 2) && wt === 2) {
       const [a, b] = r.lengthDelimited();
-      const s = utf8d.decode(buf.subarray(a, b));
+      const s = decodeLabelText(buf.subarray(a, b));
       if (field === 1) name = s;
       else value = s;
     } else r.skip(wt);
