@@ -8,6 +8,7 @@
 import { kahanSumInc, newKahanPair } from './kahan.js';
 
 const pair = newKahanPair();
+const MAX = Number.MAX_VALUE;
 
 /** sum: Kahan–Neumaier; result = value + compensation. */
 export class SumAccumulator {
@@ -18,9 +19,13 @@ export class SumAccumulator {
     this.c = 0;
   }
   add(f: number): void {
-    kahanSumInc(f, this.value, this.c, pair);
-    this.value = pair[0]!;
-    this.c = pair[1]!;
+    // Inlined kahanSumInc(f, value, c).
+    const sum = this.value;
+    const t = sum + f;
+    if (t > MAX || t < -MAX) this.c = 0;
+    else if (Math.abs(sum) >= Math.abs(f)) this.c += sum - t + f;
+    else this.c += f - t + sum;
+    this.value = t;
   }
   result(): number {
     return this.value + this.c;
@@ -48,11 +53,13 @@ export class AvgAccumulator {
     this.count++;
     const count = this.count;
     if (!this.incremental) {
-      kahanSumInc(f, this.value, this.c, pair);
-      const newV = pair[0]!;
+      // Inlined kahanSumInc(f, value, c); on overflow the state is left untouched.
+      const sum = this.value;
+      const newV = sum + f;
       if (newV !== Infinity && newV !== -Infinity) {
+        if (Math.abs(sum) >= Math.abs(f)) this.c += sum - newV + f;
+        else this.c += f - newV + sum;
         this.value = newV;
-        this.c = pair[1]!;
         return;
       }
       this.incremental = true;

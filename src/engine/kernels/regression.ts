@@ -1,8 +1,7 @@
 /** deriv / predict_linear: least-squares regression with Kahan sums (upstream `linearRegression`). */
-import { kahanSumInc, newKahanPair } from './kahan.js';
 import type { RangeKernel } from './types.js';
 
-const pair = newKahanPair();
+const MAX = Number.MAX_VALUE;
 let outSlope = 0;
 let outIntercept = 0;
 
@@ -24,10 +23,29 @@ function linearRegression(t: Float64Array, v: Float64Array, lo: number, hi: numb
     if (constY && i > lo && y !== initY) constY = false;
     n += 1.0;
     const x = (t[i]! - interceptTime) / 1e3;
-    kahanSumInc(x, sumX, cX, pair); sumX = pair[0]!; cX = pair[1]!;
-    kahanSumInc(y, sumY, cY, pair); sumY = pair[0]!; cY = pair[1]!;
-    kahanSumInc(x * y, sumXY, cXY, pair); sumXY = pair[0]!; cXY = pair[1]!;
-    kahanSumInc(x * x, sumX2, cX2, pair); sumX2 = pair[0]!; cX2 = pair[1]!;
+    // Four inlined kahanSumInc steps (a call per sample is several times slower).
+    let s = sumX + x;
+    if (s > MAX || s < -MAX) cX = 0;
+    else if (Math.abs(sumX) >= Math.abs(x)) cX += sumX - s + x;
+    else cX += x - s + sumX;
+    sumX = s;
+    s = sumY + y;
+    if (s > MAX || s < -MAX) cY = 0;
+    else if (Math.abs(sumY) >= Math.abs(y)) cY += sumY - s + y;
+    else cY += y - s + sumY;
+    sumY = s;
+    const xy = x * y;
+    s = sumXY + xy;
+    if (s > MAX || s < -MAX) cXY = 0;
+    else if (Math.abs(sumXY) >= Math.abs(xy)) cXY += sumXY - s + xy;
+    else cXY += xy - s + sumXY;
+    sumXY = s;
+    const x2 = x * x;
+    s = sumX2 + x2;
+    if (s > MAX || s < -MAX) cX2 = 0;
+    else if (Math.abs(sumX2) >= Math.abs(x2)) cX2 += sumX2 - s + x2;
+    else cX2 += x2 - s + sumX2;
+    sumX2 = s;
   }
   if (constY) {
     if (initY === Infinity || initY === -Infinity) {
