@@ -351,3 +351,32 @@ describe('Go-compatible logarithms', () => {
     expect(MATH_FUNCTIONS.log2!(10)).toBeCloseTo(3.3219280948873626, 14);
   });
 });
+
+describe('inlined Kahan steps equal kahanSumInc bit for bit', () => {
+  // Deterministic pseudo-random values spanning many magnitudes, signs, and ±Inf/overflow.
+  let seed = 12345;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const vals = Array.from({ length: 400 }, (_, i) =>
+    i % 97 === 0 ? Number.MAX_VALUE : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20));
+  const ts = vals.map((_, i) => i * 1000);
+  it('sum_over_time / SumAccumulator', () => {
+    const p = newKahanPair();
+    let sum = 0, c = 0;
+    for (const x of vals) { kahanSumInc(x, sum, c, p); sum = p[0]!; c = p[1]!; }
+    const ref = sum === Infinity || sum === -Infinity ? sum : sum + c;
+    expect(run('sum_over_time', ts, vals, ts.at(-1)!, 1e9)).toBe(ref);
+    const acc = new SumAccumulator();
+    acc.first(vals[0]!);
+    for (const x of vals.slice(1)) acc.add(x);
+    let s2 = vals[0]!, c2 = 0;
+    for (const x of vals.slice(1)) { kahanSumInc(x, s2, c2, p); s2 = p[0]!; c2 = p[1]!; }
+    expect(acc.result()).toBe(s2 + c2);
+  });
+  it('avg_over_time equals AvgAccumulator (same algorithm, incl. overflow switch)', () => {
+    const a = new AvgAccumulator();
+    a.first(vals[0]!);
+    for (const x of vals.slice(1)) a.add(x);
+    expect(run('avg_over_time', ts, vals, ts.at(-1)!, 1e9)).toBe(a.result());
+    expect(a.incremental).toBe(true);
+  });
+});
