@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLeaf, type LeafHandle } from '../src/leaf/index.js';
 import { CHANNEL_OPTIONS, LeafClient, type ExecuteEvent } from '../src/rpc/index.js';
@@ -125,8 +124,7 @@ describe('leaf Execute streaming', () => {
     expect(Array.from(out[0]!.t).map((t) => (t - T0) / 1000)).toEqual([45, 60, 105, 120]);
   });
 
-  // Needs the PromQL parser (src/promql/index.ts), being built by another team.
-  it.skipIf(!existsSync('src/promql/index.ts'))('pushes down a PromQL expression fragment to the engine', async () => {
+  it('pushes down a PromQL expression fragment to the engine', async () => {
     const out: Series[] = [];
     const warnings: string[] = [];
     const req: ExecuteRequest = { tenant: 'small', fragment: { expr: { promql: 'sum by (job) (cpu)', startMs: T0 + 60_000, endMs: T0 + 60_000 } } };
@@ -148,6 +146,21 @@ describe('leaf Execute streaming', () => {
     })) if (ev.kind === 'batch') r2.push(...ev.series);
     expect(r2).toHaveLength(1);
     expect(Array.from(r2[0]!.v)).toEqual([1, 1, 1]);
+    // Annotations travel as warning frames; a scalar is one series without labels.
+    const w: string[] = [];
+    const r3: Series[] = [];
+    for await (const ev of client.execute({ tenant: 'small', fragment: { expr: { promql: 'scalar(sum(rate(cpu[5m])))', startMs: T0 + 60_000, endMs: T0 + 60_000 } } })) {
+      if (ev.kind === 'warning') w.push(ev.message);
+      if (ev.kind === 'batch') r3.push(...ev.series);
+    }
+    expect(w.join('\n')).toMatch(/might not be a counter/);
+    expect(r3).toHaveLength(1);
+    expect(r3[0]!.labels).toEqual([]);
+    await expect(
+      (async () => {
+        for await (const _ of client.execute({ tenant: 'small', fragment: { expr: { promql: 'sum(', endMs: T0 } } })) void _;
+      })(),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 

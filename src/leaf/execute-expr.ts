@@ -6,7 +6,7 @@
  *  - scalar → one series without labels at t.
  * String results cannot be streamed as series and are refused.
  */
-import { InvalidArgumentError, LimitError, type Querier, type Series } from '../model/index.js';
+import { CanopyError, InvalidArgumentError, LimitError, type Querier, type Series } from '../model/index.js';
 import type { ExprFragment__Output } from '../rpc/gen/canopy/v1/ExprFragment.js';
 import { DEFAULT_LOOKBACK_MS } from './execute-selector.js';
 
@@ -15,35 +15,21 @@ export interface ExprResult {
   warnings: string[];
 }
 
-// Loaded lazily so the leaf (and its raw/selector path) never depends on the engine being built.
+// The engine is loaded lazily (types are checked statically, the module is imported on first
+// use), so the leaf's write and selector paths never depend on the engine and parser loading.
+type EngineModule = typeof import('../engine/index.js');
 const ENGINE_MODULE = '../engine/index.js';
 
-interface EngineLike {
-  instant(q: Querier, query: string, timeMs: number): Promise<EngineOutput>;
-  range(q: Querier, query: string, startMs: number, endMs: number, stepMs: number): Promise<EngineOutput>;
-}
-interface EngineOutput {
-  value:
-    | { resultType: 'scalar'; t: number; v: number }
-    | { resultType: 'string'; t: number; v: string }
-    | { resultType: 'vector'; samples: { labels: Series['labels']; t: number; v: number }[] }
-    | { resultType: 'matrix'; series: Series[] };
-  warnings: string[];
-  infos: string[];
-}
-type EngineCtor = new (opts?: { lookbackDeltaMs?: number; maxSamples?: number }) => EngineLike;
+let engineModule: Promise<EngineModule> | undefined;
 
-let engineCtor: Promise<EngineCtor> | undefined;
-
-async function loadEngine(): Promise<EngineCtor> {
-  engineCtor ??= import(ENGINE_MODULE).then((m: { Engine?: EngineCtor }) => {
-    if (typeof m.Engine !== 'function') throw new Error('src/engine does not export Engine');
-    return m.Engine;
-  });
-  return engineCtor.catch((e: unknown) => {
-    engineCtor = undefined;
-    throw new InvalidArgumentError(`expression fragments are not supported by this leaf yet: ${e instanceof Error ? e.message : String(e)}`);
-  });
+async function loadEngine(): Promise<EngineModule['Engine']> {
+  engineModule ??= import(ENGINE_MODULE) as Promise<EngineModule>;
+  try {
+    return (await engineModule).Engine;
+  } catch (e) {
+    engineModule = undefined;
+    throw new CanopyError('INTERNAL', `the PromQL engine failed to load on this leaf: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export async function evalExpr(q: Querier, f: ExprFragment__Output, maxSamples = 0): Promise<ExprResult> {
@@ -54,6 +40,8 @@ export async function evalExpr(q: Querier, f: ExprFragment__Output, maxSamples =
     ...(maxSamples > 0 ? { maxSamples } : {}),
   });
   const out = f.stepMs > 0 ? await engine.range(q, f.promql, f.startMs, f.endMs, f.stepMs) : await engine.instant(q, f.promql, f.endMs);
+  // ExecuteFrame has one annotation channel: infos travel with warnings, recognisable by their
+  // Prometheus prefix ("PromQL info: …").
   const warnings = [...out.warnings, ...out.infos];
   const v = out.value;
   let series: Series[];
