@@ -88,15 +88,16 @@ describe('canopy dev --demo and client commands', () => {
       if (Date.now() > deadline) throw new Error(`no 1,000 up series in time: ${r.stdout.slice(0, 300)} ${r.stderr}\ndev stderr: ${devErr}`);
       await new Promise((res) => setTimeout(res, 1000));
     }
-    expect(data.resultType).toBe('vector');
-    expect(data.health.partial).toBe(false);
-    expect(data.health.completeness).toBe(1);
-    expect(data.health.completedChildren).toBe(data.health.expectedChildren);
-    const sample = data.result[0]!;
+    const d = data!;
+    expect(d.resultType).toBe('vector');
+    expect(d.health.partial).toBe(false);
+    expect(d.health.completeness).toBe(1);
+    expect(d.health.completedChildren).toBe(d.health.expectedChildren);
+    const sample = d.result[0]!;
     expect(sample.metric['__name__']).toBe('up');
     expect(typeof sample.value[0]).toBe('number');
     expect(['0', '1']).toContain(sample.value[1]);
-    expect(new Set(data.result.map((s) => s.metric['job'])).size).toBe(20);
+    expect(new Set(d.result.map((s) => s.metric['job'])).size).toBe(20);
   }, 90_000);
 
   it('answers reproducible queries at the demo end time', async () => {
