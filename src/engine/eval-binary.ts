@@ -4,7 +4,7 @@
  */
 import { ExecutionError, METRIC_NAME, type Label, type Labels } from '../model/index.js';
 import type { BinaryExpr, BinaryOp, VectorMatching } from '../promql/index.js';
-import { dropMetricName, dropNames, labelsString, mergeSameLabels } from './series-ops.js';
+import { dropMetricName, dropNames, labelsString, mergeSameLabels, SAME_LABELSET } from './series-ops.js';
 import type { EvalContext, ScalarValue, Value, VectorValue, VSeries } from './types.js';
 
 const ARITH = new Set<BinaryOp>(['+', '-', '*', '/', '%', '^', 'atan2']);
@@ -217,79 +217,110 @@ function resultLabels(ctx: EvalContext, l: Labels, r: Labels, op: BinaryOp, m: V
 }
 
 function vectorVector(ctx: EvalContext, op: BinaryOp, lhsIn: VSeries[], rhsIn: VSeries[], m: VectorMatching, returnBool: boolean, n: number): VSeries[] {
+  const fillL = m.fillLeft;
+  const fillR = m.fillRight;
+  if ((lhsIn.length === 0 && rhsIn.length === 0) || ((lhsIn.length === 0 || rhsIn.length === 0) && fillL === undefined && fillR === undefined)) return [];
   const swapped = m.card === 'one-to-many';
   const lhs = swapped ? rhsIn : lhsIn;
   const rhs = swapped ? lhsIn : rhsIn;
   const cmp = COMPARISON.has(op);
+  const oneToOne = m.card === 'one-to-one';
 
-  // The "one" side: series by signature; two present at one step is a many-to-many error.
-  const rightBySig = new Map<string, number[]>();
-  for (let j = 0; j < rhs.length; j++) {
-    const k = signature(rhs[j]!.labels, m);
-    const list = rightBySig.get(k);
-    if (list) list.push(j);
-    else rightBySig.set(k, [j]);
-  }
-  for (const list of rightBySig.values()) {
-    if (list.length < 2) continue;
-    for (let i = 0; i < n; i++) {
-      let first = -1;
-      for (const j of list) {
-        if (!rhs[j]!.p[i]) continue;
-        if (first < 0) {
-          first = j;
-          continue;
-        }
-        const a = rhs[j]!;
-        const b = rhs[first]!;
-        throw new ExecutionError(
-          `found duplicate series for the match group ${labelsString(matchLabels(a.labels, m))} on the ${swapped ? 'left' : 'right'} hand-side of the operation: [${labelsString(a.labels)}, ${labelsString(b.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,
-        );
-      }
-    }
-  }
+  const sigIds = new Map<string, number>();
+  const sigOf = (labels: Labels): number => {
+    const k = signature(labels, m);
+    let id = sigIds.get(k);
+    if (id === undefined) sigIds.set(k, (id = sigIds.size));
+    return id;
+  };
+  const lsig = lhs.map((s) => sigOf(s.labels));
+  const rsig = rhs.map((s) => sigOf(s.labels));
+  const nSig = sigIds.size;
 
   const outByKey = new Map<string, VSeries>();
   const outList: VSeries[] = [];
-  for (const ls of lhs) {
-    const cands = rightBySig.get(signature(ls.labels, m));
-    if (!cands) continue;
-    for (const j of cands) {
-      const rs = rhs[j]!;
-      let target: VSeries | undefined;
-      for (let i = 0; i < n; i++) {
-        if (!ls.p[i] || !rs.p[i]) continue;
-        let fl = ls.v[i]!;
-        let fr = rs.v[i]!;
-        if (swapped) [fl, fr] = [fr, fl];
-        let value: number;
-        if (cmp) {
-          const keep = compare(op, fl, fr);
-          if (returnBool) value = keep ? 1 : 0;
-          else if (!keep) continue;
-          else value = fl;
-        } else value = arith(op, fl, fr);
-        if (!target) {
-          const rl = resultLabels(ctx, ls.labels, rs.labels, op, m, returnBool);
-          const key = rl.labels.map((x) => x.name + '\xff' + x.value).join('\xff');
-          target = outByKey.get(key);
-          if (!target) {
-            target = { labels: rl.labels, v: new Float64Array(n), p: new Uint8Array(n), dropName: rl.drop || (!cmp || returnBool ? false : ls.dropName) };
-            outByKey.set(key, target);
-            outList.push(target);
-          }
-        }
-        if (target.p[i]) {
-          throw new ExecutionError(
-            m.card === 'one-to-one'
-              ? 'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)'
-              : 'multiple matches for labels: grouping labels must ensure unique matches',
-          );
-        }
-        target.p[i] = 1;
-        target.v[i] = value;
+  /** Output series per (lhs, rhs) pair; -1 stands for a filled side. */
+  const pairTarget = new Map<string, VSeries>();
+  const rightAt = new Int32Array(nSig);
+  const matchedOne = new Uint8Array(nSig);
+  const matchedMany: (Set<VSeries> | undefined)[] = new Array(nSig);
+
+  const doBinOp = (li: number, ri: number, fl0: number, fr0: number, sig: number, i: number) => {
+    let fl = fl0;
+    let fr = fr0;
+    if (swapped) [fl, fr] = [fr, fl];
+    let value: number;
+    let keep = true;
+    if (cmp) {
+      keep = compare(op, fl, fr);
+      value = returnBool ? (keep ? 1 : 0) : fl;
+    } else value = arith(op, fl, fr);
+    const pk = li + ':' + ri;
+    let target = pairTarget.get(pk);
+    if (!target) {
+      const ll = li >= 0 ? lhs[li]!.labels : matchLabels(rhs[ri]!.labels, m);
+      const rl = ri >= 0 ? rhs[ri]!.labels : matchLabels(lhs[li]!.labels, m);
+      const res = resultLabels(ctx, ll, rl, op, m, returnBool);
+      const key = res.labels.map((x) => x.name + '\xff' + x.value).join('\xff');
+      target = outByKey.get(key);
+      if (!target) {
+        const inheritDrop = li >= 0 ? lhs[li]!.dropName : false;
+        target = { labels: res.labels, v: new Float64Array(n), p: new Uint8Array(n), dropName: res.drop || (!cmp || returnBool ? false : inheritDrop) };
+        outByKey.set(key, target);
+        outList.push(target);
+      }
+      pairTarget.set(pk, target);
+    }
+    if (oneToOne) {
+      if (matchedOne[sig]) throw new ExecutionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+      matchedOne[sig] = 1;
+    } else {
+      let set = matchedMany[sig];
+      if (!set) matchedMany[sig] = set = new Set();
+      if (set.has(target)) throw new ExecutionError('multiple matches for labels: grouping labels must ensure unique matches');
+      set.add(target);
+    }
+    if (!keep && !returnBool) return;
+    if (target.p[i]) throw new ExecutionError(SAME_LABELSET);
+    target.p[i] = 1;
+    target.v[i] = value;
+  };
+
+  for (let i = 0; i < n; i++) {
+    rightAt.fill(-1);
+    matchedOne.fill(0);
+    matchedMany.fill(undefined);
+    for (let j = 0; j < rhs.length; j++) {
+      if (!rhs[j]!.p[i]) continue;
+      const sig = rsig[j]!;
+      const prev = rightAt[sig]!;
+      if (prev >= 0) {
+        let d1 = labelsString(rhs[j]!.labels);
+        let d2 = labelsString(rhs[prev]!.labels);
+        if (d1 > d2) [d1, d2] = [d2, d1];
+        throw new ExecutionError(
+          `found duplicate series for the match group ${labelsString(matchLabels(rhs[j]!.labels, m))} on the ${swapped ? 'left' : 'right'} hand-side of the operation: [${d1}, ${d2}];many-to-many matching not allowed: matching labels must be unique on one side`,
+        );
+      }
+      rightAt[sig] = j;
+    }
+    for (let li = 0; li < lhs.length; li++) {
+      const ls = lhs[li]!;
+      if (!ls.p[i]) continue;
+      const sig = lsig[li]!;
+      const ri = rightAt[sig]!;
+      if (ri >= 0) doBinOp(li, ri, ls.v[i]!, rhs[ri]!.v[i]!, sig, i);
+      else if (fillR !== undefined) doBinOp(li, -1, ls.v[i]!, fillR, sig, i);
+    }
+    if (fillL !== undefined) {
+      for (let ri = 0; ri < rhs.length; ri++) {
+        const rs = rhs[ri]!;
+        if (!rs.p[i]) continue;
+        const sig = rsig[ri]!;
+        if (oneToOne ? matchedOne[sig] : matchedMany[sig]?.size) continue;
+        doBinOp(-1, ri, fillL, rs.v[i]!, sig, i);
       }
     }
   }
-  return outList;
+  return outList.filter((s) => s.p.some((x) => x === 1));
 }

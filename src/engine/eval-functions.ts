@@ -8,15 +8,15 @@ import type { Call } from '../promql/index.js';
 import { MSG } from './annotations.js';
 import { evalExpr } from './eval.js';
 import { evalVectorSelector } from './eval-selectors.js';
-import { evalHistogramFraction, evalHistogramQuantile } from './eval-histogram.js';
+import { evalHistogramFraction, evalHistogramQuantile, evalHistogramQuantiles } from './eval-histogram.js';
 import { labelJoin, labelReplace, sortVector } from './eval-label-functions.js';
 import { absentLabels, evalRangeFunction, unwrapParens } from './eval-range-functions.js';
-import { clamp, clampMax, clampMin, DATE_FUNCTIONS, MATH_FUNCTIONS, round } from './kernels/index.js';
+import { clamp, clampMax, clampMin, DATE_FUNCTIONS, goMax, goMin, MATH_FUNCTIONS, round } from './kernels/index.js';
 import { dropNames } from './series-ops.js';
 import type { EvalContext, ScalarValue, StringValue, Value, VectorValue, VSeries } from './types.js';
 
 /** Functions that only apply to native histograms: float samples are ignored (empty result). */
-const NATIVE_ONLY = new Set(['histogram_avg', 'histogram_count', 'histogram_sum', 'histogram_stddev', 'histogram_stdvar', 'histogram_quantiles']);
+const NATIVE_ONLY = new Set(['histogram_avg', 'histogram_count', 'histogram_sum', 'histogram_stddev', 'histogram_stdvar']);
 
 function scalarOf(n: number, f: (i: number) => number): ScalarValue {
   const v = new Float64Array(n);
@@ -156,6 +156,12 @@ export function evalCall(ctx: EvalContext, e: Call, ts: Float64Array): Value {
       return evalHistogramFraction(ctx, sc(0), sc(1), vecArg(2), n);
     case 'info':
       return vecArg(0);
+    case 'min_of':
+      return scalarOf(n, (i) => goMin(sc(0).v[i]!, sc(1).v[i]!));
+    case 'max_of':
+      return scalarOf(n, (i) => goMax(sc(0).v[i]!, sc(1).v[i]!));
+    case 'histogram_quantiles':
+      return evalHistogramQuantiles(ctx, vecArg(0), str(1), args.slice(2) as ScalarValue[], n);
     default:
       throw new ExecutionError(`unknown function ${name}`);
   }

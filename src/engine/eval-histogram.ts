@@ -1,6 +1,6 @@
 /** histogram_quantile / histogram_fraction over classic `le` buckets (float series). */
 import { getLabel, METRIC_NAME, type Labels } from '../model/index.js';
-import { MSG } from './annotations.js';
+import { goG, MSG } from './annotations.js';
 import { histogramFraction, histogramQuantile } from './kernels/index.js';
 import type { EvalContext, ScalarValue, VectorValue, VSeries } from './types.js';
 
@@ -78,9 +78,13 @@ export function evalHistogramQuantile(ctx: EvalContext, q: ScalarValue, vec: Vec
     const x = q.v[i]!;
     if (x !== x || x < 0 || x > 1) ctx.annotations.warn(MSG.invalidQuantile(x));
   }
+  return { kind: 'vector', series: mergeOutputs(evalHistogramQuantileGroups(ctx, q, groupBuckets(ctx, vec), n)) };
+}
+
+function evalHistogramQuantileGroups(ctx: EvalContext, q: ScalarValue, groups: BucketGroup[], n: number): VSeries[] {
   const out: VSeries[] = [];
   const ub = new Float64Array(64);
-  for (const g of groupBuckets(ctx, vec)) {
+  for (const g of groups) {
     let ubs = ub.length >= g.members.length ? ub : new Float64Array(g.members.length);
     const counts = new Float64Array(g.members.length);
     const v = new Float64Array(n);
@@ -103,7 +107,7 @@ export function evalHistogramQuantile(ctx: EvalContext, q: ScalarValue, vec: Vec
     ubs = ub;
     if (any) out.push({ labels: g.labels, v, p, dropName: false });
   }
-  return { kind: 'vector', series: mergeOutputs(out) };
+  return out;
 }
 
 export function evalHistogramFraction(ctx: EvalContext, lower: ScalarValue, upper: ScalarValue, vec: VectorValue, n: number): VectorValue {
@@ -127,6 +131,34 @@ export function evalHistogramFraction(ctx: EvalContext, lower: ScalarValue, uppe
       any = true;
     }
     if (any) out.push({ labels: g.labels, v, p, dropName: false });
+  }
+  return { kind: 'vector', series: mergeOutputs(out) };
+}
+
+/** Prometheus labels.FormatOpenMetricsFloat: like %g but integers keep a ".0". */
+export function formatOpenMetricsFloat(x: number): string {
+  if (x === 1) return '1.0';
+  if (x === 0) return '0.0';
+  if (x === -1) return '-1.0';
+  const s = goG(x);
+  if (x !== x || x === Infinity || x === -Infinity) return s;
+  return /[.eE]/.test(s) ? s : s + '.0';
+}
+
+/** histogram_quantiles(v, "label", q1, q2, …): one output series per group and quantile. */
+export function evalHistogramQuantiles(ctx: EvalContext, vec: VectorValue, label: string, qs: ScalarValue[], n: number): VectorValue {
+  const out: VSeries[] = [];
+  const groups = groupBuckets(ctx, vec);
+  for (const q of qs) {
+    const x = q.v[0]!;
+    if (x !== x || x < 0 || x > 1) ctx.annotations.warn(MSG.invalidQuantile(x));
+    const one = evalHistogramQuantileGroups(ctx, q, groups, n);
+    for (const s of one) {
+      const labels = s.labels.filter((l) => l.name !== label);
+      labels.push({ name: label, value: formatOpenMetricsFloat(q.v[0]!) });
+      labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      out.push({ ...s, labels });
+    }
   }
   return { kind: 'vector', series: mergeOutputs(out) };
 }
