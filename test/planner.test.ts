@@ -157,3 +157,38 @@ describe('planQuery + describe', () => {
     expect(describePlan(p)).toContain('Fanout: none (0 selectors, 0 of 3 ranges, 0 leaves)');
   });
 });
+
+describe('planQuery over parsed PromQL: {query, expected fan-out}', () => {
+  // Late import keeps the hand-built cases above independent of the parser.
+  const table3 = new RangeTable(initialRanges(leaves));
+  const c3: FanoutContext = { tenant: 'default', encoder: new KeyEncoder(), table: table3 };
+  const cases: { query: string; fanout: 'targeted' | 'scatter' | 'none'; selectors: [string, string, string[]][]; leaves: string[] }[] = [
+    { query: 'up{job="api"}', fanout: 'targeted', selectors: [['up{job="api"}', 'targeted', ['r0']]], leaves: ['leaf-0'] },
+    { query: 'sum by (job) (rate(http_requests_total{job="web", instance="w:1"}[5m]))', fanout: 'targeted', selectors: [['http_requests_total{job="web", instance="w:1"}', 'targeted', ['r2']]], leaves: ['leaf-2'] },
+    { query: 'up', fanout: 'scatter', selectors: [['up', 'scatter', ['r0', 'r1', 'r2']]], leaves: ['leaf-0', 'leaf-1', 'leaf-2'] },
+    { query: '{__name__=~"up|down", job=~"node|zookeeper"}', fanout: 'targeted', selectors: [['{__name__=~"up|down", job=~"node|zookeeper"}', 'targeted', ['r1', 'r2']]], leaves: ['leaf-1', 'leaf-2'] },
+    {
+      query: 'up{job="api"} / on(instance) group_left up{job="node"}',
+      fanout: 'targeted',
+      selectors: [
+        ['up{job="api"}', 'targeted', ['r0']],
+        ['up{job="node"}', 'targeted', ['r1']],
+      ],
+      leaves: ['leaf-0', 'leaf-1'],
+    },
+    { query: 'up{job="api"} or up', fanout: 'scatter', selectors: [['up{job="api"}', 'targeted', ['r0']], ['up', 'scatter', ['r0', 'r1', 'r2']]], leaves: ['leaf-0', 'leaf-1', 'leaf-2'] },
+    { query: 'max_over_time(up{job="api"}[10m:1m])', fanout: 'targeted', selectors: [['up{job="api"}', 'targeted', ['r0']]], leaves: ['leaf-0'] },
+    { query: 'up{job="a", job="b"}', fanout: 'none', selectors: [['up{job="a", job="b"}', 'none', []]], leaves: [] },
+    { query: 'time() * 2', fanout: 'none', selectors: [], leaves: [] },
+  ];
+  for (const c of cases) {
+    it(c.query, async () => {
+      const { parse } = await import('../src/promql/index.js');
+      const p = planQuery(c.query, parse(c.query), c3);
+      expect(p.kind).toBe(c.fanout);
+      expect(p.selectors.map((s) => [s.selector, s.kind, s.ranges.map((r) => r.rangeId)])).toEqual(c.selectors);
+      expect(p.leafIds).toEqual(c.leaves);
+      expect(describePlan(p)).toContain(`Fanout: ${c.fanout} (`);
+    });
+  }
+});

@@ -89,7 +89,7 @@ export async function runQuery(deps: QueryDeps, query: string, spec: QuerySpec, 
   const warnings = checkHealth(ctx, health);
   deps.metrics.queries.inc({ kind: spec.kind, outcome: health.partial ? 'partial' : 'ok' });
   deps.metrics.queryDuration.observe({ kind: spec.kind }, (performance.now() - started) / 1000);
-  ctx.logger.info({ kind: spec.kind, query, ms: Math.round(ctx.stats.execMs), expected: health.expectedChildren, completed: health.completedChildren, series: ctx.stats.seriesFetched }, 'query');
+  ctx.logger.debug({ kind: spec.kind, query, ms: Math.round(ctx.stats.execMs), expected: health.expectedChildren, completed: health.completedChildren, series: ctx.stats.seriesFetched }, 'query');
   return { ctx, expr, output, health, warnings };
 }
 

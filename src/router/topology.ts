@@ -16,6 +16,12 @@ export interface LeafHealth {
   error?: string;
 }
 
+/**
+ * How long a "down" observation demotes a leaf in replica ranking. After it, the leaf is
+ * "unknown" again and gets its share of reads, so a recovered leaf is not starved forever.
+ */
+export const DOWN_TTL_MS = 15_000;
+
 export class Topology {
   readonly encoder: KeyEncoder;
   private current: RangeTable;
@@ -56,8 +62,13 @@ export class Topology {
     return c;
   }
 
-  /** false = last seen down; undefined = never observed. */
-  leafUp = (leafId: string): boolean | undefined => this.health.get(leafId)?.up;
+  /** false = seen down within DOWN_TTL_MS; true = last call succeeded; undefined = unknown. */
+  leafUp = (leafId: string): boolean | undefined => {
+    const h = this.health.get(leafId);
+    if (!h) return undefined;
+    if (!h.up && Date.now() - h.at > DOWN_TTL_MS) return undefined;
+    return h.up;
+  };
 
   leafHealth(leafId: string): LeafHealth | undefined {
     return this.health.get(leafId);
