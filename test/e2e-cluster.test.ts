@@ -83,6 +83,14 @@ describe('e2e: 3 leaves behind a gateway', () => {
     expect(after.map((x, i) => x - before[i]!)).toEqual([0, 1, 0]);
   });
 
+  it('Explain analyze executes and reports stats and health', async () => {
+    const ex = await c.client.explain('sum(rate(http_requests_total{job="api"}[2m]))', T0, { analyze: true });
+    expect(ex.text).toMatch(/Analyze: 1 series, \d+ samples, \d+ bytes fetched/);
+    expect(ex.text).toContain('Health: 1/1 children complete, 2 pruned by range');
+    const j = JSON.parse(ex.json);
+    expect(j.analyze.health).toMatchObject({ expectedChildren: 1, completedChildren: 1 });
+  });
+
   it('a scatter query is explained as such', async () => {
     const explain = await c.client.explain('rate(http_requests_total[5m])', 0, { startMs: T0 - 300_000, endMs: T0, stepMs: 60_000 });
     expect(explain.text).toContain('Fanout: scatter');
