@@ -1,5 +1,6 @@
 /** histogram_quantile / histogram_fraction over classic `le` buckets (float series). */
-import { getLabel, METRIC_NAME, type Labels } from '../model/index.js';
+import { ExecutionError, getLabel, METRIC_NAME, type Labels } from '../model/index.js';
+import { SAME_LABELSET } from './series-ops.js';
 import { goG, MSG } from './annotations.js';
 import { histogramFraction, histogramQuantile } from './kernels/index.js';
 import type { EvalContext, ScalarValue, VectorValue, VSeries } from './types.js';
@@ -51,7 +52,7 @@ function groupBuckets(ctx: EvalContext, vec: VectorValue): BucketGroup[] {
 }
 
 function mergeOutputs(list: VSeries[]): VSeries[] {
-  // Groups that differ only by metric name collapse to one label set.
+  // Groups that differ only by metric name collapse to one label set: fine unless they overlap.
   const byKey = new Map<string, VSeries>();
   const out: VSeries[] = [];
   for (const s of list) {
@@ -64,10 +65,10 @@ function mergeOutputs(list: VSeries[]): VSeries[] {
       continue;
     }
     for (let i = 0; i < s.p.length; i++) {
-      if (s.p[i] && !prev.p[i]) {
-        prev.p[i] = 1;
-        prev.v[i] = s.v[i]!;
-      }
+      if (!s.p[i]) continue;
+      if (prev.p[i]) throw new ExecutionError(SAME_LABELSET);
+      prev.p[i] = 1;
+      prev.v[i] = s.v[i]!;
     }
   }
   return out;
