@@ -16,31 +16,46 @@ const UNITS: readonly [string, number][] = [
   ['ms', 1],
 ];
 
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
+/** Unit → [order (1 = largest), ns]. */
+const UNIT_MAP: Record<string, [number, bigint]> = {
+  y: [1, 365n * 24n * 3600n * 1_000_000_000n],
+  w: [2, 7n * 24n * 3600n * 1_000_000_000n],
+  d: [3, 24n * 3600n * 1_000_000_000n],
+  h: [4, 3600n * 1_000_000_000n],
+  m: [5, 60n * 1_000_000_000n],
+  s: [6, 1_000_000_000n],
+  ms: [7, 1_000_000n],
+};
+const MAX_NS = 2n ** 63n - 1n;
 /** Largest duration Go's time.Duration holds, in ms (≈ 292 years). */
 const MAX_DURATION_MS = 9_223_372_036_854;
 
 /**
- * Parses a duration string to ms, or returns the Go error message. `0` alone is 0; otherwise one
- * or more `<digits><unit>` groups in strictly decreasing unit order.
+ * Parses a duration string to ms, or returns the error message of prometheus/common
+ * `model.ParseDuration`: `0` alone is 0; otherwise `<digits><unit>` groups with units from largest
+ * to smallest, each at most once.
  */
 export function tryParseDuration(s: string): number | string {
-  if (s === '') return 'empty duration string';
   if (s === '0') return 0;
-  const m = DURATION_RE.exec(s);
-  if (!m || s === '') return `not a valid duration string: "${s}"`;
-  let total = 0;
-  let any = false;
-  for (let i = 0; i < UNITS.length; i++) {
-    const g = m[i + 1];
-    if (g === undefined) continue;
-    any = true;
-    total += Number(g) * UNITS[i]![1];
-    if (total > MAX_DURATION_MS) return 'duration out of range';
+  if (s === '') return 'empty duration string';
+  const invalid = `not a valid duration string: ${JSON.stringify(s)}`;
+  let rest = s;
+  let total = 0n;
+  let lastOrder = 0;
+  while (rest !== '') {
+    const m = /^(\d*)(\D*)/.exec(rest)!;
+    if (m[1] === '' || m[2] === '') return invalid;
+    const unit = UNIT_MAP[m[2]!];
+    if (!unit) return `unknown unit ${JSON.stringify(m[2])} in duration ${JSON.stringify(s)}`;
+    if (unit[0] <= lastOrder) return invalid;
+    lastOrder = unit[0];
+    const v = BigInt(m[1]!);
+    if (v > 2n ** 63n / unit[1]) return 'duration out of range';
+    total += v * unit[1];
+    if (total > MAX_NS) return 'duration out of range';
+    rest = rest.slice(m[0].length);
   }
-  if (!any) return `not a valid duration string: "${s}"`;
-  return total;
+  return Number(total / 1_000_000n);
 }
 
 /** Prometheus duration string → ms. Throws InvalidArgumentError. */

@@ -9,6 +9,7 @@
  *  - describing the token at a syntax error (`unexpected identifier "foo"`).
  */
 import { parseGoNumber } from './numbers.js';
+import { scanNumberOrDuration } from './lexer-numbers.js';
 import { tryParseDuration } from './durations.js';
 import { goQuoteRune, quoteGoString, StringSyntaxError, unquoteGoString } from './strings.js';
 
@@ -66,69 +67,14 @@ class LexFail extends Error {
   }
 }
 
-/** Go's scanNumber: the end offset of a number starting at i, or -1 if it is not a valid number token. */
-function scanNumber(s: string, i: number): number {
-  const start = i;
-  let digits = '0123456789';
-  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X')) {
-    i += 2;
-    if (s[i] === '_') i++;
-    digits = '0123456789abcdefABCDEF';
-  }
-  const isD = (c: string | undefined): boolean => c !== undefined && digits.includes(c);
-  if (s[i] === '.') i++;
-  if (isD(s[i])) i++;
-  let dot = false;
-  let exp = false;
-  while (i < s.length && (isD(s[i]) || '._eE'.includes(s[i]!))) {
-    const c = s[i]!;
-    if (c === '.') {
-      if (dot) return -1;
-      dot = true;
-      i++;
-      if (s[i] === '_' || s[i] === '.') return -1;
-      if (digits.length > 10) return -1;
-      continue;
-    }
-    if ((c === 'e' || c === 'E') && !isD(c)) {
-      if (exp) return -1;
-      exp = true;
-      i++;
-      if (s[i] === '+' || s[i] === '-') i++;
-      if (i >= s.length || '._eE'.includes(s[i]!)) return -1;
-      continue;
-    }
-    if (c === '_') {
-      i++;
-      if (i >= s.length || '._eE'.includes(s[i]!)) return -1;
-      continue;
-    }
-    while (isD(s[i])) i++;
-  }
-  if (i === start) return -1;
-  return isAlnum(s[i]) ? -1 : i;
-}
-
-/** Go's acceptRemainingDuration after the leading digits: end offset or -1. */
-function scanDurationRest(s: string, i: number): number {
-  if (!'smhdwy'.includes(s[i] ?? '#')) return -1;
-  i++;
-  if (s[i] === 's') i++;
-  while (isDigit(s[i])) {
-    while (isDigit(s[i])) i++;
-    if (!'smhdw'.includes(s[i] ?? '#')) return -1;
-    i++;
-    if (s[i] === 's') i++;
-  }
-  return isAlnum(s[i]) ? -1 : i;
-}
-
 export function tokenize(input: string): LexResult {
   const tokens: Token[] = [];
   let parenDepth = 0;
   let braces = false;
   let bracket = false;
   let gotColon = false;
+  /** Inside `[…]` after the first number Go lexes in statement mode (see lexNumberOrDuration). */
+  let bracketStatements = false;
   let i = 0;
   const n = input.length;
   const push = (type: TokenType, start: number, end: number, value?: number | string): Token => {
@@ -145,8 +91,9 @@ export function tokenize(input: string): LexResult {
       }
       if (c === undefined) {
         if (braces) throw new LexFail('unexpected end of input inside braces', i);
-        if (bracket) throw new LexFail('unexpected end of input in duration expression', i);
+        if (bracket && !bracketStatements) throw new LexFail('unexpected end of input in duration expression', i);
         if (parenDepth > 0) throw new LexFail('unclosed left parenthesis', i);
+        if (bracket) throw new LexFail('unclosed left bracket', i);
         push('EOF', i, i);
         break;
       }
@@ -155,6 +102,9 @@ export function tokenize(input: string): LexResult {
         continue;
       }
       const start = i;
+      if (bracket && !bracketStatements && !'+-*/%^,():]'.includes(c) && !isDigit(c) && !(c === '.' && isDigit(input[i + 1])) && !isAlpha(c)) {
+        throw new LexFail(`unexpected character in duration expression: ${goQuoteRune(c)}`, i);
+      }
       if (c === '"' || c === "'" || c === '`') {
         i = scanString(input, i);
         let value: string;
@@ -174,34 +124,29 @@ export function tokenize(input: string): LexResult {
         continue;
       }
       if (isDigit(c) || (c === '.' && isDigit(input[i + 1]))) {
-        const end = scanNumber(input, i);
-        if (end >= 0) {
-          const text = input.slice(start, end);
+        const scan = scanNumberOrDuration(input, i);
+        const text = input.slice(start, scan.end);
+        if (scan.kind === 'ERROR') throw new LexFail(`bad number or duration syntax: ${quoteGoString(text)}`, start);
+        if (scan.kind === 'NUMBER') {
           const v = parseGoNumber(text);
           if (v === undefined) throw new LexFail(`error parsing number: strconv.ParseFloat: parsing ${quoteGoString(text)}: invalid syntax`, start);
-          push('NUMBER', start, end, v);
-          i = end;
-          continue;
+          if (!Number.isFinite(v) && !/inf|nan/i.test(text)) throw new LexFail(`error parsing number: strconv.ParseFloat: parsing ${quoteGoString(text)}: value out of range`, start);
+          push('NUMBER', start, scan.end, v);
+        } else {
+          const ms = tryParseDuration(text);
+          if (typeof ms === 'string') throw new LexFail(ms, start);
+          push('DURATION', start, scan.end, ms / 1000);
         }
-        let j = i;
-        while (isDigit(input[j])) j++;
-        const dend = j > i ? scanDurationRest(input, j) : -1;
-        if (dend < 0) {
-          let k = i;
-          while (k < n && (isAlnum(input[k]) || input[k] === '.')) k++;
-          throw new LexFail(`bad number or duration syntax: ${quoteGoString(input.slice(start, Math.max(k, i + 1)))}`, start);
-        }
-        const text = input.slice(start, dend);
-        const ms = tryParseDuration(text);
-        if (typeof ms === 'string') throw new LexFail(ms, start);
-        push('DURATION', start, dend, ms / 1000);
-        i = dend;
+        if (bracket) bracketStatements = true;
+        i = scan.end;
         continue;
       }
       if (isAlpha(c) || c === ':') {
         if (bracket) {
           if (c === ':') {
-            if (gotColon) throw new LexFail(`unexpected colon ${goQuoteRune(':')}`, i);
+            const prev = tokens[tokens.length - 1];
+            if (!bracketStatements && prev?.text === '[') throw new LexFail('unexpected colon before duration in duration expression', i);
+            if (gotColon) throw new LexFail(bracketStatements ? `unexpected colon ${goQuoteRune(':')}` : 'unexpected repeated colon in duration expression', i);
             gotColon = true;
             push('PUNCT', i, i + 1);
             i++;
@@ -210,7 +155,9 @@ export function tokenize(input: string): LexResult {
           let j = i;
           while (isAlpha(input[j])) j++;
           const word = input.slice(i, j);
-          if (!DURATION_KEYWORDS.has(word.toLowerCase())) throw new LexFail(`unexpected character in duration expression: ${goQuoteRune(c)}`, i);
+          if (!DURATION_KEYWORDS.has(word.toLowerCase())) {
+            throw new LexFail(bracketStatements ? `unexpected character: ${goQuoteRune(c)}, expected ${goQuoteRune(':')}` : `unexpected character in duration expression: ${goQuoteRune(c)}`, i);
+          }
           push('KEYWORD', i, j);
           i = j;
           continue;
@@ -236,7 +183,7 @@ export function tokenize(input: string): LexResult {
           continue;
         case ')':
           parenDepth--;
-          if (parenDepth < 0) throw new LexFail(`unexpected right parenthesis ${goQuoteRune(')')}`, i);
+          if (parenDepth < 0) throw new LexFail(`unexpected right parenthesis ${goQuoteRune(')')}`, i + 1);
           push('PUNCT', i, i + 1);
           i++;
           continue;
@@ -249,6 +196,7 @@ export function tokenize(input: string): LexResult {
           if (bracket) throw new LexFail(`unexpected left bracket ${goQuoteRune('[')}`, i);
           push('PUNCT', i, i + 1);
           bracket = true;
+          bracketStatements = false;
           gotColon = false;
           i++;
           continue;
@@ -316,23 +264,38 @@ function followedByParen(s: string, i: number): boolean {
   return s[i] === '(';
 }
 
+/** Width (1 or 2) of the UTF-16 character at j, or 0 for a lone surrogate (invalid UTF-8 in Go). */
+function charWidth(s: string, j: number): number {
+  const code = s.charCodeAt(j);
+  if (code < 0xd800 || code > 0xdfff) return 1;
+  const lo = s.charCodeAt(j + 1);
+  return code <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff ? 2 : 0;
+}
+
 function scanString(s: string, i: number): number {
   const q = s[i]!;
   let j = i + 1;
   if (q === '`') {
-    while (j < s.length && s[j] !== '`') j++;
+    while (j < s.length && s[j] !== '`') {
+      const w = charWidth(s, j);
+      if (w === 0) throw new LexFail('invalid UTF-8 rune', i);
+      j += w;
+    }
     if (j >= s.length) throw new LexFail('unterminated raw string', i);
     return j + 1;
   }
   while (j < s.length) {
     const c = s[j]!;
+    const w = charWidth(s, j);
+    if (w === 0) throw new LexFail('invalid UTF-8 rune', i);
     if (c === '\\') {
+      if (j + 1 >= s.length) throw new LexFail('escape sequence not terminated', i);
       j += 2;
       continue;
     }
     if (c === '\n') break;
     if (c === q) return j + 1;
-    j++;
+    j += w;
   }
   throw new LexFail('unterminated quoted string', i);
 }

@@ -30,6 +30,12 @@ export function lezerInput(query: string, tokens: readonly Token[]): string {
     }
     if (t.type !== 'KEYWORD') continue;
     const lw = t.text.toLowerCase();
+    // `offset` where an expression starts is a metric name in Prometheus; Lezer always reads it as
+    // the keyword, so hand it an identifier of the same length.
+    if (lw === 'offset' && startsExpression(tokens[i - 1])) {
+      replace(t, 'offse_');
+      continue;
+    }
     if (!DURATION_KEYWORDS.has(lw)) continue;
     const next = tokens[i + 1];
     const call = next !== undefined && next.type === 'PUNCT' && next.text === '(';
@@ -40,4 +46,12 @@ export function lezerInput(query: string, tokens: readonly Token[]): string {
     }
   }
   return out + query.slice(last);
+}
+
+/** Whether an expression may start after `prev` (so an identifier there is a metric name). */
+function startsExpression(prev: Token | undefined): boolean {
+  if (!prev) return true;
+  if (prev.type === 'OPERATOR' || prev.type === 'AGGREGATOR') return prev.text !== '@';
+  if (prev.type === 'PUNCT') return prev.text === '(' || prev.text === ',';
+  return prev.type === 'KEYWORD' && prev.text.toLowerCase() === 'bool';
 }

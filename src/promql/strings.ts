@@ -5,8 +5,8 @@
  * own. JavaScript strings are UTF-16, so Canopy represents such bytes the way Python's
  * "surrogateescape" does:
  *
- *   **every byte that is not part of a valid UTF-8 sequence becomes the lone low surrogate
- *   U+DC80 + byte (U+DC80…U+DCFF).**
+ *   **every byte that is not part of a valid UTF-8 sequence (always ≥ 0x80) becomes the lone low
+ *   surrogate U+DC00 + byte (U+DC80…U+DCFF).**
  *
  * Bytes that do form valid UTF-8 (`"\xc3\xa9"`) decode to the character (`é`), exactly as Go would
  * print them. Lone surrogates can never come from a valid PromQL literal otherwise (`\ud800` is
@@ -15,7 +15,7 @@
  * `quoteGoString` renders escaped bytes back as `\xNN` like Go's `%q` (`"a\xc5z"`).
  */
 
-export const BYTE_ESCAPE_BASE = 0xdc80;
+export const BYTE_ESCAPE_BASE = 0xdc00;
 
 export class StringSyntaxError extends Error {
   constructor(message: string) {
@@ -106,7 +106,7 @@ export function unquoteGoString(lit: string): string {
   return decodeUtf8Escaping(Uint8Array.from(bytes));
 }
 
-/** Decodes UTF-8 bytes; each byte of an invalid sequence becomes U+DC80+byte (see file comment). */
+/** Decodes UTF-8 bytes; each byte of an invalid sequence becomes U+DC00+byte (see file comment). */
 export function decodeUtf8Escaping(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
@@ -214,7 +214,7 @@ function escapeChar(ch: string, quote: string): string {
     case '\v':
       return '\\v';
   }
-  if (cp >= BYTE_ESCAPE_BASE && cp <= BYTE_ESCAPE_BASE + 0xff && ch.length === 1) {
+  if (cp >= BYTE_ESCAPE_BASE + 0x80 && cp <= BYTE_ESCAPE_BASE + 0xff && ch.length === 1) {
     return '\\x' + (cp - BYTE_ESCAPE_BASE).toString(16).padStart(2, '0');
   }
   if (isPrintable(cp)) return ch;
