@@ -2,7 +2,7 @@
  * Ingest throughput: samples/s written through the gateway's Write gRPC into 3 leaves (real gRPC
  * on loopback, servers in this process), batches of 10k samples, 4 in flight. Each run starts a
  * fresh cluster and writes the same data set: 2,000 series (20 jobs × 100 instances) × 1,000
- * samples at 15 s. Median of 5 runs. Summary keys: ingest_samples_per_s, ingest_runs_samples_per_s.
+ * samples at 15 s. One warm-up run, then the median of 5 runs. Summary keys: ingest_samples_per_s, ingest_runs_samples_per_s.
  */
 import type { BenchOptions, BenchResult } from './run.js';
 import { intArg, median, startBenchCluster } from './lib-cluster.js';
@@ -40,7 +40,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const perBatch = Math.max(1, Math.floor(BATCH / SAMPLES));
   const rows: Record<string, string | number>[] = [];
   const rates: number[] = [];
-  for (let r = 0; r < runs; r++) {
+  // Run 0 is a warm-up (JIT, gRPC channels): not counted.
+  for (let r = -1; r < runs; r++) {
     const bc = await startBenchCluster(3);
     try {
       let next = 0;
@@ -62,6 +63,10 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       const secs = (performance.now() - t0) / 1000;
       if (rejected > 0 || accepted !== SERIES * SAMPLES) throw new Error(`run ${r + 1}: accepted ${accepted}, rejected ${rejected}`);
       const rate = accepted / secs;
+      if (r < 0) {
+        opts.log(`ingest warm-up: ${Math.round(rate).toLocaleString('en-US')} samples/s`);
+        continue;
+      }
       rates.push(rate);
       rows.push({ run: r + 1, samples: accepted, seconds: Number(secs.toFixed(3)), samples_per_s: Math.round(rate) });
       opts.log(`ingest run ${r + 1}/${runs}: ${Math.round(rate).toLocaleString('en-US')} samples/s`);
