@@ -51,13 +51,9 @@ export function evalRangeFunction(ctx: EvalContext, e: Call, args: Value[], matr
     const p = new Uint8Array(n);
     let any = false;
     for (let i = 0; i < n; i++) {
-      let lo = s.lo[i]!;
-      let hi = s.hi[i]!;
+      const lo = s.lo[i]!;
+      const hi = s.hi[i]!;
       const end = m.ends[i]!;
-      if (extended) {
-        lo = upper(s.t, end - m.rangeMs - ctx.lookbackMs);
-        hi = upper(s.t, extended === 'smoothed' ? end + ctx.lookbackMs : end);
-      }
       if (hi <= lo) continue;
       w.windowEnd = end;
       w.windowStart = end - m.rangeMs;
@@ -79,17 +75,6 @@ export function evalRangeFunction(ctx: EvalContext, e: Call, args: Value[], matr
   }
   if (KEEP_NAME.has(name)) return { kind: 'vector', series: out };
   return { kind: 'vector', series: dropNames(ctx, out) };
-}
-
-function upper(t: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Labels for absent()/absent_over_time(): the selector's equality matchers (not __name__). */

@@ -18,6 +18,7 @@ function fetchedFor(ctx: EvalContext, sel: VectorSelector): readonly Series[] {
  *   at each step (for `timestamp(selector)`).
  */
 export function evalVectorSelector(ctx: EvalContext, sel: VectorSelector, ts: Float64Array, sampleTimes?: Float64Array[]): VectorValue {
+  if (sel.smoothed && !sampleTimes) return evalSmoothedSelector(ctx, sel, ts);
   const te = effectiveTimes(ts, sel.at, sel.offset, ctx);
   const n = ts.length;
   const out: VSeries[] = [];
@@ -74,15 +75,15 @@ function dropStale(t: Float64Array, v: Float64Array): [Float64Array, Float64Arra
 }
 
 /** Computes [lo, hi) windows (t - range, t] for each window end. */
-export function windows(t: Float64Array, ends: Float64Array, rangeMs: number): { lo: Int32Array; hi: Int32Array; any: boolean; points: number } {
+export function windows(t: Float64Array, ends: Float64Array, rangeMs: number, extendBack = 0, extendFwd = 0): { lo: Int32Array; hi: Int32Array; any: boolean; points: number } {
   const n = ends.length;
   const lo = new Int32Array(n);
   const hi = new Int32Array(n);
   let any = false;
   let points = 0;
   for (let i = 0; i < n; i++) {
-    const end = ends[i]!;
-    const start = end - rangeMs;
+    const end = ends[i]! + extendFwd;
+    const start = ends[i]! - rangeMs - extendBack;
     lo[i] = upper(t, start);
     hi[i] = upper(t, end);
     if (hi[i]! > lo[i]!) {
@@ -111,14 +112,52 @@ export function evalMatrixSelector(ctx: EvalContext, m: MatrixSelector, ts: Floa
   const rangeMs = durationMs(m.range, ctx);
   const ends = effectiveTimes(ts, sel.at, sel.offset, ctx);
   const out: MSeries[] = [];
+  const extended = sel.anchored ? 'anchored' : sel.smoothed ? 'smoothed' : undefined;
+  const back = extended ? ctx.lookbackMs : 0;
+  const fwd = extended === 'smoothed' ? ctx.lookbackMs : 0;
   let points = 0;
   for (const s of fetchedFor(ctx, sel)) {
     const [t, v] = dropStale(s.t, s.v);
-    const w = windows(t, ends, rangeMs);
+    const w = windows(t, ends, rangeMs, back, fwd);
     if (!w.any) continue;
     points += w.points;
     out.push({ labels: s.labels, t, v, lo: w.lo, hi: w.hi, dropName: false });
   }
   checkSamples(ctx, points);
-  return { kind: 'matrix', series: out, ends, rangeMs };
+  return { kind: 'matrix', series: out, ends, rangeMs, ...(extended ? { extended } : {}) };
+}
+
+/**
+ * `x smoothed` as an instant selector: the value at t is the sample at exactly t, else the
+ * linear interpolation between its neighbours within ±lookback, else the last one before t.
+ */
+function evalSmoothedSelector(ctx: EvalContext, sel: VectorSelector, ts: Float64Array): VectorValue {
+  const te = effectiveTimes(ts, sel.at, sel.offset, ctx);
+  const n = ts.length;
+  const lb = ctx.lookbackMs;
+  const out: VSeries[] = [];
+  for (const s of fetchedFor(ctx, sel)) {
+    const [t, vals] = dropStale(s.t, s.v);
+    const v = new Float64Array(n);
+    const p = new Uint8Array(n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const x = te[i]!;
+      const lo = upper(t, x - lb);
+      const hi = upper(t, x + lb);
+      if (hi <= lo) continue;
+      // First index in [lo, hi) with t >= x.
+      let k = lo;
+      while (k < hi && t[k]! < x) k++;
+      if (k < hi && t[k] === x) v[i] = vals[k]!;
+      else if (k > lo && k < hi) v[i] = vals[k - 1]! + ((vals[k]! - vals[k - 1]!) * (x - t[k - 1]!)) / (t[k]! - t[k - 1]!);
+      else if (k > lo) v[i] = vals[k - 1]!;
+      else continue;
+      p[i] = 1;
+      any = true;
+    }
+    if (any) out.push({ labels: s.labels, v, p, dropName: false });
+  }
+  checkSamples(ctx, out.length);
+  return { kind: 'vector', series: out };
 }

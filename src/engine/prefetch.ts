@@ -63,7 +63,7 @@ function collect(e: Expr, ts: Float64Array, ctx: EvalContext, needs: Map<VectorS
     case 'VectorSelector': {
       const [lo, hi] = minMax(effectiveTimes(ts, e.at, e.offset, ctx));
       // Window (t - lookback, t]; hints are inclusive.
-      extend(needs, e, lo - ctx.lookbackMs + 1, hi, func);
+      extend(needs, e, lo - ctx.lookbackMs + 1, hi + (e.smoothed ? ctx.lookbackMs : 0), func);
       return;
     }
     case 'MatrixSelector': {

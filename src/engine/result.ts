@@ -1,5 +1,6 @@
 /** Conversion of internal columnar values to the public QueryValue shapes. */
 import { compareLabels, type Series } from '../model/index.js';
+import { extendFloats } from './kernels/index.js';
 import { applyDropNames } from './series-ops.js';
 import type { InstantSample, QueryValue } from './engine.js';
 import type { MatrixValue, Value, VSeries } from './types.js';
@@ -28,7 +29,14 @@ export function toInstantResult(v: Value, timeMs: number): QueryValue {
         const lo = s.lo[0]!;
         const hi = s.hi[0]!;
         if (hi <= lo) return;
-        series.push({ labels: names[k]?.labels ?? s.labels, t: s.t.slice(lo, hi), v: s.v.slice(lo, hi) });
+        const labels = names[k]?.labels ?? s.labels;
+        if (v.extended) {
+          const end = v.ends[0]!;
+          const x = extendFloats(s.t, s.v, lo, hi, end - v.rangeMs, end, v.extended === 'smoothed');
+          if (x.t.length > 0) series.push({ labels, t: x.t, v: x.v });
+          return;
+        }
+        series.push({ labels, t: s.t.slice(lo, hi), v: s.v.slice(lo, hi) });
       });
       return { resultType: 'matrix', series };
     }

@@ -49,6 +49,11 @@ export interface MatrixValue {
   /** Window end (inclusive) per step, ms; the window is (end - rangeMs, end]. */
   ends: Float64Array;
   rangeMs: number;
+  /**
+   * Experimental extended selectors: windows then hold the extended selection
+   * (end - range - lookback, end] (anchored) or (end - range - lookback, end + lookback] (smoothed).
+   */
+  extended?: 'anchored' | 'smoothed';
 }
 export type Value = VectorValue | ScalarValue | StringValue | MatrixValue;
 
