@@ -19,7 +19,7 @@ export function stringValue(ctx: ParseCtx, node: SyntaxNode): string {
 }
 
 function matcher(ctx: ParseCtx, name: string, opNode: SyntaxNode, valueNode: SyntaxNode, pos: number): Matcher {
-  const type = MATCH_OPS[opNode.firstChild?.name ?? ''];
+  const type = MATCH_OPS[kids(opNode)[0]?.name ?? ''];
   if (!type) fail(ctx, opNode.from, `unexpected ${quoteGoString(text(ctx, opNode))} in label matching`);
   const value = stringValue(ctx, valueNode);
   if (type === '=~' || type === '!~') {
@@ -42,7 +42,7 @@ export function convertMatchers(ctx: ParseCtx, node: SyntaxNode): Matcher[] {
         out.push(matcher(ctx, text(ctx, ks[0]!), ks[1]!, ks[2]!, m.from));
         break;
       case 'QuotedLabelMatcher':
-        out.push(matcher(ctx, stringValue(ctx, ks[0]!.firstChild ?? ks[0]!), ks[1]!, ks[2]!, m.from));
+        out.push(matcher(ctx, stringValue(ctx, kids(ks[0]!)[0] ?? ks[0]!), ks[1]!, ks[2]!, m.from));
         break;
       case 'QuotedLabelName':
         out.push({ type: '=', name: '__name__', value: stringValue(ctx, ks[0] ?? m) });
@@ -75,7 +75,7 @@ export function convertVectorSelector(ctx: ParseCtx, node: SyntaxNode): VectorSe
 export function convertGroupingLabels(ctx: ParseCtx, node: SyntaxNode): string[] {
   const out: string[] = [];
   for (const k of kids(node)) {
-    const label = k.name === 'QuotedLabelName' ? stringValue(ctx, k.firstChild ?? k) : text(ctx, k);
+    const label = k.name === 'QuotedLabelName' ? stringValue(ctx, kids(k)[0] ?? k) : text(ctx, k);
     if (label === '' || !isValidUtf8String(label)) fail(ctx, k.from, `invalid label name for grouping: ${quoteGoString(label)}`);
     out.push(label);
   }

@@ -46,7 +46,7 @@ export function convertExpr(ctx: ParseCtx, node: SyntaxNode): Expr {
   const pos = { start: node.from, end: node.to };
   switch (node.name) {
     case 'PromQL': {
-      const c = node.firstChild;
+      const c = kids(node)[0];
       if (!c) fail(ctx, 0, 'no expression found in input');
       return convertExpr(ctx, c);
     }
@@ -86,7 +86,7 @@ export function convertExpr(ctx: ParseCtx, node: SyntaxNode): Expr {
 }
 
 function only(ctx: ParseCtx, node: SyntaxNode): SyntaxNode {
-  const c = node.firstChild;
+  const c = kids(node)[0];
   if (!c) fail(ctx, node.to, 'unexpected end of input');
   return c;
 }
@@ -263,7 +263,7 @@ function setOffset(ctx: ParseCtx, e: Expr, offset: DurationExpr, pos: { start: n
 }
 
 function atModifier(ctx: ParseCtx, node: SyntaxNode, e: Expr): AtModifier {
-  if (node.name === 'AtModifierPreprocessors') return node.firstChild?.name === 'AtEnd' ? { kind: 'end' } : { kind: 'start' };
+  if (node.name === 'AtModifierPreprocessors') return kids(node)[0]?.name === 'AtEnd' ? { kind: 'end' } : { kind: 'start' };
   const ts = signedLiteral(ctx, node);
   if (!Number.isFinite(ts) || ts >= MAX_INT64_SECONDS || ts <= -MAX_INT64_SECONDS) {
     fail(ctx, e.pos.start, `timestamp out of bounds for @ modifier: ${formatGoFixed6(ts)}`);

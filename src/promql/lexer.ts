@@ -40,7 +40,10 @@ export interface Token {
 
 export interface LexError {
   readonly message: string;
+  /** Where Prometheus reports it. */
   readonly pos: number;
+  /** Start of the offending token (to order it against syntax errors). */
+  readonly at: number;
 }
 
 export interface LexResult {
@@ -62,6 +65,7 @@ class LexFail extends Error {
   constructor(
     readonly msg: string,
     readonly pos: number,
+    readonly at: number = pos,
   ) {
     super(msg);
   }
@@ -183,7 +187,7 @@ export function tokenize(input: string): LexResult {
           continue;
         case ')':
           parenDepth--;
-          if (parenDepth < 0) throw new LexFail(`unexpected right parenthesis ${goQuoteRune(')')}`, i + 1);
+          if (parenDepth < 0) throw new LexFail(`unexpected right parenthesis ${goQuoteRune(')')}`, i + 1, i);
           push('PUNCT', i, i + 1);
           i++;
           continue;
@@ -251,7 +255,7 @@ export function tokenize(input: string): LexResult {
   } catch (e) {
     if (e instanceof LexFail) {
       markOffsetDurations(tokens);
-      return { tokens, error: { message: e.msg, pos: e.pos } };
+      return { tokens, error: { message: e.msg, pos: e.pos, at: e.at } };
     }
     throw e;
   }

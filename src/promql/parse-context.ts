@@ -53,9 +53,10 @@ export function fail(ctx: ParseCtx, pos: number, message: string): never {
   throw parseErrorAt(ctx.query, pos, message);
 }
 
+/** Named children, without comments. */
 export function kids(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== 'LineComment') out.push(c);
   return out;
 }
 

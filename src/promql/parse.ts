@@ -12,7 +12,7 @@ import { check } from './check.js';
 import { convertExpr } from './convert.js';
 import { tokenize } from './lexer.js';
 import { lezerInput } from './lezer-input.js';
-import { newParseCtx, parseErrorAt } from './parse-context.js';
+import { kids, newParseCtx, parseErrorAt } from './parse-context.js';
 import { firstErrorPos, syntaxError } from './syntax-errors.js';
 
 export function parse(query: string): Expr {
@@ -21,7 +21,7 @@ export function parse(query: string): Expr {
   if (!lex.error && lex.tokens.length === 1) throw parseErrorAt(query, 0, 'no expression found in input');
   const tree = parser.parse(lezerInput(query, lex.tokens));
   const synPos = firstErrorPos(tree);
-  if (lex.error && (synPos === undefined || lex.error.pos <= synPos)) throw parseErrorAt(query, lex.error.pos, lex.error.message);
+  if (lex.error && (synPos === undefined || lex.error.at <= synPos)) throw parseErrorAt(query, lex.error.pos, lex.error.message);
   if (synPos !== undefined) throw syntaxError(ctx, synPos);
   const expr = convertExpr(ctx, tree.topNode);
   check(ctx, expr);
@@ -39,9 +39,9 @@ export function parseSeriesSelector(s: string): Matcher[] {
   if (!lex.error && lex.tokens.length === 1) throw parseErrorAt(s, 0, 'no expression found in input');
   const tree = parser.parse(lezerInput(s, lex.tokens));
   const synPos = firstErrorPos(tree);
-  if (lex.error && (synPos === undefined || lex.error.pos <= synPos)) throw parseErrorAt(s, lex.error.pos, lex.error.message);
+  if (lex.error && (synPos === undefined || lex.error.at <= synPos)) throw parseErrorAt(s, lex.error.pos, lex.error.message);
   if (synPos !== undefined) throw syntaxError(ctx, synPos);
-  const top = tree.topNode.firstChild;
+  const top = kids(tree.topNode)[0];
   if (!top || top.name !== 'VectorSelector') {
     throw parseErrorAt(s, top?.from ?? 0, 'expected a series selector such as `metric{label="value"}`');
   }
