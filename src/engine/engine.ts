@@ -105,6 +105,7 @@ export class Engine {
       maxSamples: this.opts.maxSamples,
       delayedNameRemoval: this.opts.delayedNameRemoval,
       fetched: new Map(),
+      infoSelectors: new Map(),
       annotations: new Annotations(),
       samples: 0,
       isRange,

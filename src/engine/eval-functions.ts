@@ -8,6 +8,7 @@ import type { Call } from '../promql/index.js';
 import { MSG } from './annotations.js';
 import { evalExpr } from './eval.js';
 import { evalVectorSelector } from './eval-selectors.js';
+import { evalInfo } from './eval-info.js';
 import { evalHistogramFraction, evalHistogramQuantile, evalHistogramQuantiles } from './eval-histogram.js';
 import { labelJoin, labelReplace, sortVector } from './eval-label-functions.js';
 import { absentLabels, evalRangeFunction, unwrapParens } from './eval-range-functions.js';
@@ -60,6 +61,8 @@ export function evalCall(ctx: EvalContext, e: Call, ts: Float64Array): Value {
       return scalarOf(n, () => (ctx.endMs - ctx.startMs) / 1000);
     case 'step':
       return scalarOf(n, () => ctx.stepMs / 1000);
+    case 'info':
+      return evalInfo(ctx, e, ts);
     case 'timestamp': {
       const arg = e.args[0]!;
       if (arg.kind === 'VectorSelector') {
@@ -154,8 +157,6 @@ export function evalCall(ctx: EvalContext, e: Call, ts: Float64Array): Value {
       return evalHistogramQuantile(ctx, sc(0), vecArg(1), n);
     case 'histogram_fraction':
       return evalHistogramFraction(ctx, sc(0), sc(1), vecArg(2), n);
-    case 'info':
-      return vecArg(0);
     case 'min_of':
       return scalarOf(n, (i) => goMin(sc(0).v[i]!, sc(1).v[i]!));
     case 'max_of':

@@ -6,6 +6,8 @@
 import type { Querier, Series, SelectHints } from '../model/index.js';
 import type { Expr, VectorSelector } from '../promql/index.js';
 import { durationMs, effectiveTimes, subqueryGrid } from './durations.js';
+import { infoSelector } from './eval-info.js';
+import { normalizeSeriesSet } from './normalize.js';
 import type { EvalContext } from './types.js';
 
 interface Need {
@@ -31,7 +33,7 @@ export async function prefetch(q: Querier, root: Expr, ts: Float64Array, ctx: Ev
       return q.select(sel.matchers, hints);
     }),
   );
-  for (let i = 0; i < entries.length; i++) ctx.fetched.set(entries[i]![0], results[i]! as Series[]);
+  for (let i = 0; i < entries.length; i++) ctx.fetched.set(entries[i]![0], normalizeSeriesSet(results[i]! as Series[]));
 }
 
 function extend(needs: Map<VectorSelector, Need>, sel: VectorSelector, start: number, end: number, func?: string, range?: number): void {
@@ -80,6 +82,11 @@ function collect(e: Expr, ts: Float64Array, ctx: EvalContext, needs: Map<VectorS
       return;
     }
     case 'Call':
+      if (e.func === 'info') {
+        collect(e.args[0]!, ts, ctx, needs, undefined);
+        collect(infoSelector(ctx, e), ts, ctx, needs, 'info');
+        return;
+      }
       for (const a of e.args) collect(a, ts, ctx, needs, e.func);
       return;
     case 'AggregateExpr':

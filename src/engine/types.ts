@@ -6,7 +6,7 @@
  * No object per sample.
  */
 import type { Labels, Series } from '../model/index.js';
-import type { Expr, VectorSelector } from '../promql/index.js';
+import type { Call, Expr, VectorSelector } from '../promql/index.js';
 import type { Annotations } from './annotations.js';
 
 /** One series of an instant vector over the grid. */
@@ -70,6 +70,8 @@ export interface EvalContext {
   readonly delayedNameRemoval: boolean;
   /** Series fetched for each selector node. */
   readonly fetched: Map<VectorSelector, readonly Series[]>;
+  /** Synthetic selectors fetching the info series of each info() call. */
+  readonly infoSelectors: Map<Call, VectorSelector>;
   readonly annotations: Annotations;
   /** Points currently held (checked against maxSamples). */
   samples: number;
