@@ -60,7 +60,7 @@ export async function runCli(argv: string[], io: Io = PROCESS_IO): Promise<numbe
     }
     if (e instanceof CanopyError) {
       if (e.code === 'UNAVAILABLE' && /No connection established|ECONNREFUSED/i.test(e.message)) {
-        const why = (/connect [A-Z]+ \S+/.exec(e.message)?.[0] ?? e.message).replace(/\.$/, "");
+        const why = (/connect [A-Z]+ \S+/.exec(e.message)?.[0] ?? e.message).replace(/\.$/, '');
         io.err(`canopy ${name}: error: cannot reach a gateway at ${addrOf(rest)} (${why}): is one running there?`);
       } else io.err(`canopy ${name}: error: ${e.message}`);
       return 1;
@@ -77,5 +77,14 @@ function addrOf(args: string[]): string {
   return eq ? eq.slice('--addr='.length) : defaultAddr();
 }
 
+/** Resolves once everything written so far reached the OS (pipes are asynchronous: exiting earlier truncates output). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableLength === 0) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
 const code = await runCli(process.argv.slice(2));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit(code);
