@@ -241,6 +241,9 @@ function vectorVector(ctx: EvalContext, op: BinaryOp, lhsIn: VSeries[], rhsIn: V
   const outList: VSeries[] = [];
   /** Output series per (lhs, rhs) pair; -1 stands for a filled side. */
   const pairTarget = new Map<string, VSeries>();
+  // Per lhs slot, the last pair resolved (pairs rarely change between steps).
+  const lastR = new Int32Array(lhs.length + 1).fill(-2);
+  const lastT: (VSeries | undefined)[] = new Array(lhs.length + 1);
   const rightAt = new Int32Array(nSig);
   const matchedOne = new Uint8Array(nSig);
   const matchedMany: (Set<VSeries> | undefined)[] = new Array(nSig);
@@ -255,8 +258,9 @@ function vectorVector(ctx: EvalContext, op: BinaryOp, lhsIn: VSeries[], rhsIn: V
       keep = compare(op, fl, fr);
       value = returnBool ? (keep ? 1 : 0) : fl;
     } else value = arith(op, fl, fr);
-    const pk = li + ':' + ri;
-    let target = pairTarget.get(pk);
+    const slot = li + 1;
+    let target = lastR[slot] === ri ? lastT[slot] : undefined;
+    if (!target) target = pairTarget.get(li + ':' + ri);
     if (!target) {
       const ll = li >= 0 ? lhs[li]!.labels : matchLabels(rhs[ri]!.labels, m);
       const rl = ri >= 0 ? rhs[ri]!.labels : matchLabels(lhs[li]!.labels, m);
@@ -269,7 +273,11 @@ function vectorVector(ctx: EvalContext, op: BinaryOp, lhsIn: VSeries[], rhsIn: V
         outByKey.set(key, target);
         outList.push(target);
       }
-      pairTarget.set(pk, target);
+      pairTarget.set(li + ':' + ri, target);
+    }
+    if (li >= 0) {
+      lastR[slot] = ri;
+      lastT[slot] = target;
     }
     if (oneToOne) {
       if (matchedOne[sig]) throw new ExecutionError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
