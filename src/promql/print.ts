@@ -205,7 +205,9 @@ export function formatDurationExpr(d: DurationExpr): string {
       const rp = dprec(d.rhs);
       const rParen = rp < p || (rp === p && !right);
       const l = lParen ? `(${formatDurationExpr(d.lhs)})` : formatDurationExpr(d.lhs);
-      const r = rParen ? `(${formatDurationExpr(d.rhs)})` : formatDurationExpr(d.rhs);
+      // A literal multiplier/divisor/exponent reads better as a plain number (`1h * 2`, not `1h * 2s`).
+      const plainRhs = d.op !== '+' && d.op !== '-' && d.rhs.kind === 'DurationNumber' && d.rhs.seconds >= 0;
+      const r = rParen ? `(${formatDurationExpr(d.rhs)})` : plainRhs ? formatGoNumber((d.rhs as { seconds: number }).seconds) : formatDurationExpr(d.rhs);
       return `${l} ${d.op} ${r}`;
     }
   }
