@@ -16,6 +16,7 @@ import { engineTarget } from './engine-target.js';
 import { failureText, fileTable, markdownSummary, summaryJson } from './report.js';
 import { runScripts } from './runner.js';
 import { loadEvalIndex, loadScriptFiles, TESTDATA_DIR } from './suite.js';
+import type { QueryTarget } from './target.js';
 
 function argValues(argv: string[], flag: string): string[] {
   const out: string[] = [];
@@ -38,8 +39,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const t0 = performance.now();
+  const inner = engineTarget();
+  const calls = { instant: 0, range: 0 };
+  const target: QueryTarget = {
+    setData: (s) => inner.setData(s),
+    instant: (q, t) => (calls.instant++, inner.instant(q, t)),
+    range: (q, s, e, st) => (calls.range++, inner.range(q, s, e, st)),
+  };
   const res = await runScripts(files, {
-    target: engineTarget(),
+    target,
     parse,
     format: formatExpr,
     index: loadEvalIndex(dir),
@@ -55,7 +63,8 @@ async function main(): Promise<void> {
   if (shown.length < failed.length) out(`… ${failed.length - shown.length} more failures: see ${reportPath} (or --verbose)\n`);
   out(fileTable(res.cases));
   const c = res.counts;
-  out(`\ncases ${c.cases}  passed ${c.passed}  failed ${c.failed}  skipped ${c.skipped} ${JSON.stringify(c.skipped_reasons)}  (${secs} s)`);
+  out(`\ncases ${c.cases}  passed ${c.passed}  failed ${c.failed}  skipped ${c.skipped} ${JSON.stringify(c.skipped_reasons)}`);
+  out(`${calls.instant} instant + ${calls.range} range queries in ${secs} s`);
   mkdirSync(path.dirname(reportPath), { recursive: true });
   writeFileSync(reportPath, failed.map(failureText).join('\n\n') + '\n');
   out(`full failure report: ${reportPath}`);
