@@ -278,18 +278,7 @@ function selectK(ctx: EvalContext, e: AggregateExpr, series: readonly VSeries[],
         const k = Math.min(Math.trunc(pv), series.length);
         if (k < 1) continue;
         if (op === 'limitk') chosen = m.slice(0, k);
-        else {
-          const top = op === 'topk';
-          const sorted = m.slice().sort((a, b) => {
-            const x = series[a]!.v[i]!;
-            const y = series[b]!.v[i]!;
-            const xn = x !== x;
-            const yn = y !== y;
-            if (xn || yn) return xn && yn ? 0 : xn ? 1 : -1;
-            return top ? y - x || 0 : x - y || 0;
-          });
-          chosen = sorted.slice(0, k);
-        }
+        else chosen = bestK(series, m, i, k, op === 'topk');
       }
       for (const s of chosen) selected[s]![i] = 1;
       if (n === 1) order.push(...chosen);
@@ -303,4 +292,30 @@ function selectK(ctx: EvalContext, e: AggregateExpr, series: readonly VSeries[],
   if (n === 1) for (const s of order) emit(s);
   else for (let s = 0; s < series.length; s++) if (selected[s]!.some((x) => x === 1)) emit(s);
   return { kind: 'vector', series: out };
+}
+
+/**
+ * The k best members at step i (topk: largest first; bottomk: smallest first; NaN last; ties
+ * keep input order), by insertion into a k-long list — k is usually small.
+ */
+function bestK(series: readonly VSeries[], members: number[], i: number, k: number, top: boolean): number[] {
+  const better = (a: number, b: number): boolean => {
+    const x = series[a]!.v[i]!;
+    const y = series[b]!.v[i]!;
+    if (x !== x) return false;
+    if (y !== y) return true;
+    return top ? x > y : x < y;
+  };
+  if (k >= members.length) {
+    return members.slice().sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  }
+  const out: number[] = [];
+  for (const s of members) {
+    if (out.length === k && !better(s, out[k - 1]!)) continue;
+    let pos = out.length === k ? k - 1 : out.length;
+    while (pos > 0 && better(s, out[pos - 1]!)) pos--;
+    if (out.length === k) out.pop();
+    out.splice(pos, 0, s);
+  }
+  return out;
 }
