@@ -151,18 +151,19 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const medianMs: Record<string, number> = {};
   const samplesPerS: Record<string, number> = {};
   for (const [name, query] of Object.entries(QUERIES)) {
-    const once = async (): Promise<{ ms: number; samples: number; series: number }> => {
+    const once = async (): Promise<{ ms: number; samples: number; series: number; source: string }> => {
       const q0 = performance.now();
       const out = await engine.range(querier, query, startMs, endMs, STEP_MS);
       const ms = performance.now() - q0;
       const seriesOut = out.value.resultType === 'matrix' ? out.value.series.length : 0;
       if (seriesOut === 0) throw new Error(`${name}: empty result`);
-      const samples = out.stats.samples > 0 ? out.stats.samples : windowSamples(data, METRIC_OF[name]!, startMs, endMs);
-      return { ms, samples, series: seriesOut };
+      const fromStats = out.stats.samples > 0;
+      const samples = fromStats ? out.stats.samples : windowSamples(data, METRIC_OF[name]!, startMs, endMs);
+      return { ms, samples, series: seriesOut, source: fromStats ? 'stats' : 'window' };
     };
     await once(); // warm-up
     const times: number[] = [];
-    let last = { ms: 0, samples: 0, series: 0 };
+    let last = { ms: 0, samples: 0, series: 0, source: '' };
     for (let r = 0; r < runs; r++) {
       last = await once();
       times.push(last.ms);
@@ -171,7 +172,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const med = median(times);
     medianMs[name] = Number(med.toFixed(2));
     samplesPerS[name] = Math.round(last.samples / (med / 1000));
-    rows.push({ query: name, median_ms: medianMs[name]!, samples: last.samples, samples_per_s: samplesPerS[name]!, series_out: last.series });
+    rows.push({ query: name, median_ms: medianMs[name]!, samples: last.samples, samples_per_s: samplesPerS[name]!, series_out: last.series, samples_from: last.source });
   }
   return {
     title: `engine: ${data.series.length.toLocaleString('en-US')} series × ${hours} h at 15 s in memory; range queries over 1 h at 15 s (median of ${runs})`,
