@@ -9,43 +9,49 @@
 
 export class BitWriter {
   buf: Uint8Array;
-  /** Number of bits written. */
-  bits = 0;
+  /** Whole bytes flushed to `buf`. */
+  private len = 0;
+  /** Pending bits, left-aligned in a 32-bit word, and how many (0..31). */
+  private cur = 0;
+  private curBits = 0;
 
   constructor(capacityBytes = 256) {
-    this.buf = new Uint8Array(capacityBytes);
+    this.buf = new Uint8Array(Math.max(16, capacityBytes));
   }
 
-  private ensure(extraBits: number): void {
-    const need = ((this.bits + extraBits + 7) >>> 3) + 8;
-    if (need <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(need, this.buf.length * 2));
-    next.set(this.buf);
+  private grow(): void {
+    const next = new Uint8Array(this.buf.length * 2);
+    next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
 
   /** Writes the low `n` bits of `v` (0 ≤ n ≤ 32, v treated as unsigned 32-bit). */
   write(v: number, n: number): void {
     if (n === 0) return;
-    this.ensure(n);
     if (n < 32) v &= (1 << n) - 1;
-    const buf = this.buf;
-    let pos = this.bits;
-    let left = n;
-    while (left > 0) {
-      const byte = pos >>> 3;
-      const used = pos & 7;
-      const take = Math.min(8 - used, left);
-      const chunk = (v >>> (left - take)) & ((1 << take) - 1);
-      buf[byte] = buf[byte]! | (chunk << (8 - used - take));
-      pos += take;
-      left -= take;
+    const free = 32 - this.curBits;
+    if (n < free) {
+      this.cur |= v << (free - n);
+      this.curBits += n;
+      return;
     }
-    this.bits = pos;
+    const over = n - free; // bits of v left after filling the word (0..31)
+    const word = this.cur | (v >>> over);
+    if (this.len + 4 > this.buf.length) this.grow();
+    const b = this.buf;
+    const l = this.len;
+    b[l] = word >>> 24;
+    b[l + 1] = word >>> 16;
+    b[l + 2] = word >>> 8;
+    b[l + 3] = word;
+    this.len = l + 4;
+    this.cur = over === 0 ? 0 : v << (32 - over);
+    this.curBits = over;
   }
 
-  writeBit(b: number): void {
-    this.write(b, 1);
+  /** Number of bits written. */
+  get bits(): number {
+    return this.len * 8 + this.curBits;
   }
 
   /** Byte length after padding the last byte. */
@@ -53,25 +59,38 @@ export class BitWriter {
     return (this.bits + 7) >>> 3;
   }
 
-  /** Appends whole bytes (the writer must be byte-aligned). */
-  writeBytes(b: Uint8Array): void {
-    if ((this.bits & 7) !== 0) throw new Error('BitWriter.writeBytes: not byte-aligned');
-    this.ensure(b.length * 8);
-    this.buf.set(b, this.bits >>> 3);
-    this.bits += b.length * 8;
+  /** Moves whole pending bytes into `buf` (the pending remainder stays < 8 bits). */
+  private flushBytes(): void {
+    while (this.curBits >= 8) {
+      if (this.len + 1 > this.buf.length) this.grow();
+      this.buf[this.len++] = this.cur >>> 24;
+      this.cur <<= 8;
+      this.curBits -= 8;
+    }
   }
 
-  alignToByte(): void {
-    this.bits = (this.bits + 7) & ~7;
+  /** Appends whole bytes (the writer must be byte-aligned). */
+  writeBytes(src: Uint8Array): void {
+    if ((this.curBits & 7) !== 0) throw new Error('BitWriter.writeBytes: not byte-aligned');
+    this.flushBytes();
+    while (this.len + src.length > this.buf.length) this.grow();
+    this.buf.set(src, this.len);
+    this.len += src.length;
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.byteLength);
+    if (this.curBits & 7) this.write(0, 8 - (this.curBits & 7));
+    this.flushBytes();
+    return this.buf.slice(0, this.len);
   }
 }
 
 /** Unsigned LEB128 varint of a non-negative integer up to 2^53 (arithmetic, not 32-bit ops). */
 export function writeUvarint(w: BitWriter, x: number): void {
+  if (x < 0x80) {
+    w.write(x, 8);
+    return;
+  }
   while (x >= 0x80) {
     w.write((x % 0x80) | 0x80, 8);
     x = Math.floor(x / 0x80);

@@ -82,3 +82,20 @@ describe('chunk codec', () => {
     expect(bytes / samples).toBeLessThan(1.5);
   });
 });
+
+describe('chunk codec special cases', () => {
+  it('encodes constant values and perfectly regular timestamps compactly', () => {
+    const n = 240;
+    const t = Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * 15_000);
+    const v = new Float64Array(n);
+    const w = new Uint32Array(v.buffer);
+    for (let i = 0; i < n; i++) { w[i * 2] = 2; w[i * 2 + 1] = 0x7ff00000; } // all stale markers
+    const c = encodeChunk(t, v);
+    expect(c.length).toBeLessThan(24);
+    const ot = new Float64Array(n);
+    const ov = new Float64Array(n);
+    decodeChunk(c, ot, ov);
+    expect(Array.from(ot)).toEqual(Array.from(t));
+    expect(Array.from(new Uint32Array(ov.buffer))).toEqual(Array.from(w));
+  });
+});

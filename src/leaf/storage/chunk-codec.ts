@@ -4,21 +4,24 @@
  *
  * Layout of a chunk (all varints unsigned LEB128, zz = zigzag):
  *   u8      format version (1)
- *   u8      value mode (low 4 bits: 0 XOR floats, 1 integer deltas, 2 integer delta-of-deltas)
+ *   u8      value mode (low 4 bits: 0 XOR floats, 1 integer deltas, 2 integer delta-of-deltas,
+ *           3 constant: every value has the same bits)
  *           | decimal scale k (high 4 bits; values are n / 10^k with integer n)
  *   varint  sample count N (≥ 1)
  *   varint  t0
  *   varint  D, the chunk's nominal interval (median delta; when N ≥ 2)
  *   varint  byte length of the timestamp bit stream
- *   bytes   timestamp bit stream, i = 1..N−1: r = t_i − (base + D), bucket coded (TS_W), where
+ *   bytes   timestamp bit stream (empty when every residual is 0), i = 1..N−1: r = t_i − (base + D), bucket coded (TS_W), where
  *           base starts at t0 and advances to base + D when |r| ≤ GRID_SLACK, else to t_i.
  *           Scrapes on a grid cost 1 bit; a jittered one costs one small bucket without
  *           disturbing its neighbours; a missed scrape or a new phase re-bases the grid.
  *   value part:
  *     XOR:  bit stream: v0 as 64 raw bits, then Gorilla XOR with leading/trailing windows
  *           (‘0’ same, ‘10’ reuse window, ‘11’ + 5 bits leading + 6 bits length + bits)
- *     int:  varint zz(n0); [dod mode: varint zz(n1 − n0)]; bit stream of deltas (i = 1..N−1) or
- *           delta-of-deltas (i = 2..N−1), bucket coded (VAL_W)
+ *     const: the value's 64 bits (8 bytes, high word first)
+ *     int:  varint zz(n0); delta mode: varint zz(Dv) (the median delta), then bit stream of
+ *           delta − Dv for i = 1..N−1; dod mode: varint zz(n1 − n0), then bit stream of
+ *           delta-of-deltas for i = 2..N−1; bucket coded (VAL_W)
  *
  * Bucket code of a signed residual r (u = zz(r)): ‘0’ → 0; ‘10’ + W1 bits; ‘110’ + W2;
  * ‘1110’ + W3; ‘11110’ + W4; ‘11111’ + sign bit + |r| as 64 bits (two 32-bit halves).
@@ -33,6 +36,7 @@ export const CHUNK_VERSION = 1;
 export const MODE_XOR = 0;
 export const MODE_INT_DELTA = 1;
 export const MODE_INT_DOD = 2;
+export const MODE_CONST = 3;
 
 // Bucket payload widths (W1..W4; W4 + 5 ≤ 32 so a bucket is decoded from one 32-bit peek).
 const TS_W = [4, 8, 12, 20] as const;
@@ -45,14 +49,18 @@ const TWO32 = 4294967296;
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
-/** Writes signed residual r (|r| < 2^53). */
+/** Writes signed residual r (|r| < 2^53). W holds the four payload widths. */
 function writeBucket(w: BitWriter, r: number, W: readonly number[]): void {
-  const u = zigzag(r);
-  if (u === 0) w.write(0, 1);
-  else if (u < 2 ** W[0]!) { w.write(0b10, 2); w.write(u, W[0]!); }
-  else if (u < 2 ** W[1]!) { w.write(0b110, 3); w.write(u, W[1]!); }
-  else if (u < 2 ** W[2]!) { w.write(0b1110, 4); w.write(u, W[2]!); }
-  else if (u < 2 ** W[3]!) { w.write(0b11110, 5); w.write(u, W[3]!); }
+  if (r === 0) {
+    w.write(0, 1);
+    return;
+  }
+  const u = r > 0 ? r * 2 : -r * 2 - 1;
+  const W0 = W[0]!, W1 = W[1]!, W2 = W[2]!, W3 = W[3]!;
+  if (u < 1 << W0) w.write((0b10 << W0) | u, 2 + W0);
+  else if (u < 1 << W1) w.write((0b110 << W1) | u, 3 + W1);
+  else if (u < 1 << W2) { w.write(0b1110, 4); w.write(u, W2); }
+  else if (u < 1 << W3) { w.write(0b11110, 5); w.write(u, W3); }
   else {
     // Escape: sign bit + 64-bit magnitude (zigzag could exceed 2^53 and lose exactness).
     const m = Math.abs(r);
@@ -64,13 +72,22 @@ function writeBucket(w: BitWriter, r: number, W: readonly number[]): void {
 }
 
 function bucketBits(r: number, W: readonly number[]): number {
-  const u = zigzag(r);
-  if (u === 0) return 1;
-  if (u < 2 ** W[0]!) return 2 + W[0]!;
-  if (u < 2 ** W[1]!) return 3 + W[1]!;
-  if (u < 2 ** W[2]!) return 4 + W[2]!;
-  if (u < 2 ** W[3]!) return 5 + W[3]!;
+  if (r === 0) return 1;
+  const u = r > 0 ? r * 2 : -r * 2 - 1;
+  if (u < 1 << W[0]!) return 2 + W[0]!;
+  if (u < 1 << W[1]!) return 3 + W[1]!;
+  if (u < 1 << W[2]!) return 4 + W[2]!;
+  if (u < 1 << W[3]!) return 5 + W[3]!;
   return 70;
+}
+
+/** Whether every value in [start, end) has the same 64 bits. */
+function isConstant(v: Float64Array, start: number, end: number): boolean {
+  const bits = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+  const lo = bits[start * 2]!;
+  const hi = bits[start * 2 + 1]!;
+  for (let i = start + 1; i < end; i++) if (bits[i * 2] !== lo || bits[i * 2 + 1] !== hi) return false;
+  return true;
 }
 
 /** Decimal scale k such that every value is exactly n / 10^k (n a safe integer), or -1. */
@@ -95,18 +112,23 @@ export function encodeChunk(t: Float64Array, v: Float64Array, start = 0, end = t
   const n = end - start;
   if (n <= 0) throw new Error('encodeChunk: empty chunk');
   const w = new BitWriter(16 + n * 3);
-  const k = integerScale(v, start, end);
-  let mode = MODE_XOR;
+  const constant = isConstant(v, start, end);
+  const k = constant ? -1 : integerScale(v, start, end);
+  let mode = constant ? MODE_CONST : MODE_XOR;
   let ints: Float64Array | undefined;
+  let valD = 0;
   if (k >= 0) {
     const s = POW10[k]!;
     ints = new Float64Array(n);
     for (let i = 0; i < n; i++) ints[i] = k === 0 ? v[start + i]! : Math.round(v[start + i]! * s);
+    // Deltas around the chunk's typical delta (steady counters, constants), or delta-of-deltas
+    // (smooth trends): whichever is smaller for this chunk.
+    valD = n >= 2 ? medianDelta(ints, 0, n) : 0;
     let deltaBits = 0;
     let dodBits = 0;
     for (let i = 1; i < n; i++) {
       const d = ints[i]! - ints[i - 1]!;
-      deltaBits += bucketBits(d, VAL_W);
+      deltaBits += bucketBits(d - valD, VAL_W);
       if (i >= 2) dodBits += bucketBits(d - (ints[i - 1]! - ints[i - 2]!), VAL_W);
     }
     mode = dodBits < deltaBits ? MODE_INT_DOD : MODE_INT_DELTA;
@@ -120,15 +142,21 @@ export function encodeChunk(t: Float64Array, v: Float64Array, start = 0, end = t
   // Timestamp stream, encoded separately so its byte length can precede it.
   const tw = new BitWriter(8 + n);
   let base = t[start]!;
+  let offGrid = 0;
   for (let i = start + 1; i < end; i++) {
     const r = t[i]! - (base + D);
+    if (r !== 0) offGrid++;
     writeBucket(tw, r, TS_W);
     base = r <= GRID_SLACK && r >= -GRID_SLACK ? base + D : t[i]!;
   }
-  const ts = tw.finish();
+  const ts = offGrid === 0 ? new Uint8Array(0) : tw.finish();
   writeUvarint(w, ts.length);
   w.writeBytes(ts);
-  if (mode === MODE_XOR) encodeXor(w, v, start, end);
+  if (mode === MODE_CONST) {
+    const bits = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+    w.write(bits[start * 2 + 1]!, 32);
+    w.write(bits[start * 2]!, 32);
+  } else if (mode === MODE_XOR) encodeXor(w, v, start, end);
   else {
     const x = ints!;
     writeUvarint(w, zigzag(x[0]!));
@@ -136,13 +164,27 @@ export function encodeChunk(t: Float64Array, v: Float64Array, start = 0, end = t
       if (n >= 2) writeUvarint(w, zigzag(x[1]! - x[0]!));
       for (let i = 2; i < n; i++) writeBucket(w, x[i]! - x[i - 1]! - (x[i - 1]! - x[i - 2]!), VAL_W);
     } else {
-      for (let i = 1; i < n; i++) writeBucket(w, x[i]! - x[i - 1]!, VAL_W);
+      writeUvarint(w, zigzag(valD));
+      for (let i = 1; i < n; i++) writeBucket(w, x[i]! - x[i - 1]! - valD, VAL_W);
     }
   }
   return w.finish();
 }
 
+/** The chunk's nominal interval: the majority delta when there is one, else the median. */
 function medianDelta(t: Float64Array, start: number, end: number): number {
+  // Boyer–Moore majority vote: no allocation in the common (regular scrape) case.
+  let cand = 0;
+  let votes = 0;
+  for (let i = start + 1; i < end; i++) {
+    const d = t[i]! - t[i - 1]!;
+    if (votes === 0) { cand = d; votes = 1; }
+    else if (d === cand) votes++;
+    else votes--;
+  }
+  let count = 0;
+  for (let i = start + 1; i < end; i++) if (t[i]! - t[i - 1]! === cand) count++;
+  if (count * 2 > end - start - 1) return cand;
   const d = new Float64Array(end - start - 1);
   for (let i = start + 1; i < end; i++) d[i - start - 1] = t[i]! - t[i - 1]!;
   d.sort();
@@ -229,9 +271,20 @@ export function decodeChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64
   const D = n >= 2 ? readUvarint(buf, p) : 0;
   const tsLen = readUvarint(buf, p);
   const tsStart = p.p;
-  decodeTimes(words, tsStart * 8, outT, off + 1, off + n, t0, D);
+  if (tsLen === 0) {
+    let x = t0;
+    for (let i = off + 1; i < off + n; i++) outT[i] = x += D;
+  } else decodeTimes(words, tsStart * 8, outT, off + 1, off + n, t0, D);
   p.p = tsStart + tsLen;
-  if (mode === MODE_XOR) decodeXor(words, p.p * 8, outV, off, n);
+  if (mode === MODE_CONST) {
+    const o = u32View(outV);
+    const hi = peekW(words, p.p * 8);
+    const lo = peekW(words, p.p * 8 + 32);
+    for (let i = off; i < off + n; i++) {
+      o[i * 2] = lo;
+      o[i * 2 + 1] = hi;
+    }
+  } else if (mode === MODE_XOR) decodeXor(words, p.p * 8, outV, off, n);
   else {
     const u0 = readUvarint(buf, p);
     const x0 = u0 % 2 === 0 ? u0 / 2 : -(u0 + 1) / 2;
@@ -245,7 +298,9 @@ export function decodeChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64
         decodeBuckets(words, p.p * 8, outV, off + 2, off + n, x0 + d1, d1, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], true, s);
       }
     } else {
-      decodeBuckets(words, p.p * 8, outV, off + 1, off + n, x0, 0, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], false, s);
+      const ud = readUvarint(buf, p);
+      const D = ud % 2 === 0 ? ud / 2 : -(ud + 1) / 2;
+      decodeBuckets(words, p.p * 8, outV, off + 1, off + n, x0, D, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], false, s);
     }
   }
   return n;
@@ -290,7 +345,7 @@ function decodeTimes(buf: Uint32Array, pos: number, out: Float64Array, from: num
 
 /**
  * Decodes bucket-coded residuals into out[from, to). With `dod` the residual is added to the
- * running delta, else it is the delta. Values are written as x / scale (scale 1 → x itself).
+ * running delta, else the delta is `d` (the chunk's typical delta) plus the residual. Values are written as x / scale (scale 1 → x itself).
  */
 function decodeBuckets(
   buf: Uint32Array, pos: number, out: Float64Array, from: number, to: number,
@@ -300,6 +355,8 @@ function decodeBuckets(
   const M2 = (1 << W2) - 1;
   const M3 = (1 << W3) - 1;
   const M4 = (1 << W4) - 1;
+  // Delta mode: d is the chunk's typical delta and each residual is added to it.
+  const base = d;
   for (let i = from; i < to; i++) {
     const w = peekW(buf, pos);
     let r = 0;
@@ -309,7 +366,7 @@ function decodeBuckets(
       if (z > to - i) z = to - i;
       const e = i + z;
       for (; i < e; i++) {
-        if (!dod) d = 0;
+        if (!dod) d = base;
         x += d;
         out[i] = scale === 1 ? x : x / scale;
       }
@@ -331,7 +388,7 @@ function decodeBuckets(
       if (u >= 0) r = u < 0x80000000 ? (u >>> 1) ^ -(u & 1) : u % 2 === 0 ? u / 2 : -(u + 1) / 2;
     }
     if (dod) d += r;
-    else d = r;
+    else d = base + r;
     x += d;
     out[i] = scale === 1 ? x : x / scale;
   }

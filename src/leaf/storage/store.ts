@@ -23,7 +23,7 @@ import { listCompleteDirs, readAligned, readMeta, writeDirAtomic } from './block
 import { decodeChunk, encodeChunk } from './chunk-codec.js';
 import { PersistedBlock, type BlockMeta } from './persisted-block.js';
 import { MemSeries } from './series-head.js';
-import { REC_SAMPLES, REC_SERIES, decodeSeriesBody, encodeSamplesFrame, encodeSeriesFrame, forEachSampleEntry, type SampleEntry, type SeriesRecord } from './wal-format.js';
+import { REC_SAMPLES, REC_SERIES, decodeSeriesBody, encodeSamplesFrameColumns, encodeSeriesFrame, forEachSampleEntry, type SeriesRecord } from './wal-format.js';
 import { replayWal, type ReplayResult } from './wal-replay.js';
 import { listSegments, segmentPath } from './wal-segments.js';
 import { WalWriter, type FsyncPolicy } from './wal-writer.js';
@@ -139,55 +139,85 @@ export class DurableSeriesStore {
     if (this.closed) throw new Error('store is closed');
     const te = validateTenant(tenant);
     if (te) throw new InvalidArgumentError(te);
-    for (const s of batch) {
+    let tenantMap = this.byTenant.get(tenant);
+    // Validate the whole batch before changing anything (labels only for unknown series).
+    const keys: string[] = new Array<string>(batch.length);
+    for (let b = 0; b < batch.length; b++) {
+      const s = batch[b]!;
       if (s.t.length !== s.v.length) throw new InvalidArgumentError(`series has ${s.t.length} timestamps but ${s.v.length} values`);
-      const le = validateLabels(s.labels);
-      if (le) throw new InvalidArgumentError(le);
+      const key = (keys[b] = labelsKey(s.labels));
+      if (!tenantMap?.has(key)) {
+        const le = validateLabels(s.labels);
+        if (le) throw new InvalidArgumentError(le);
+      }
       for (let i = 0; i < s.t.length; i++) {
-        const e = validateTimestamp(s.t[i]!);
-        if (e) throw new InvalidArgumentError(e);
+        const ti = s.t[i]!;
+        if (!(Number.isInteger(ti) && ti >= 0 && ti <= 8.64e15)) throw new InvalidArgumentError(validateTimestamp(ti) ?? `invalid timestamp ${ti}`);
       }
     }
     const res: AppendResult = { accepted: 0, outOfOrder: 0, tooOld: 0 };
     const newSeries: SeriesRecord[] = [];
-    const entries: SampleEntry[] = [];
-    let tenantMap = this.byTenant.get(tenant);
-    for (const s of batch) {
-      const key = labelsKey(s.labels);
-      let ms = tenantMap?.get(key);
+    // Accepted samples of the whole batch in two columns; entry i = series ids[i], [offs[i], +lens[i]).
+    let total = 0;
+    for (const s of batch) total += s.t.length;
+    const T = new Float64Array(total);
+    const V = new Float64Array(total);
+    const ids = new Uint32Array(batch.length);
+    const offs = new Uint32Array(batch.length);
+    const lens = new Uint32Array(batch.length);
+    const targets: MemSeries[] = [];
+    let k = 0;
+    const floor = this.persistedUntil;
+    for (let b = 0; b < batch.length; b++) {
+      const s = batch[b]!;
+      let ms = tenantMap?.get(keys[b]!);
       const n = s.t.length;
+      const st = s.t;
+      const sv = s.v;
       // Keep samples strictly newer than everything before them.
-      const t = new Float64Array(n);
-      const v = new Float64Array(n);
       let last = ms ? ms.lastT : -Infinity;
-      let k = 0;
+      const k0 = k;
       for (let i = 0; i < n; i++) {
-        const ti = s.t[i]!;
-        if (ti < this.persistedUntil) { res.tooOld++; continue; }
-        if (ti <= last) { res.outOfOrder++; continue; }
-        t[k] = ti;
-        v[k] = s.v[i]!;
+        const ti = st[i]!;
+        if (ti <= last || ti < floor) {
+          if (ti < floor) res.tooOld++;
+          else res.outOfOrder++;
+          continue;
+        }
+        T[k] = ti;
+        V[k] = sv[i]!;
         k++;
         last = ti;
       }
-      if (k === 0) continue;
+      if (k === k0) continue;
       if (!ms) {
         if (!tenantMap) this.byTenant.set(tenant, (tenantMap = new Map()));
         ms = this.addSeries(this.nextId++, tenant, s.labels);
         newSeries.push({ id: ms.id, tenant, labels: ms.labels });
       }
-      const tk = k === n ? t : t.slice(0, k);
-      const vk = k === n ? v : v.slice(0, k);
-      entries.push({ id: ms.id, t: tk, v: vk });
-      this.applySamples(ms, tk, vk);
-      res.accepted += k;
+      const e = targets.length;
+      ids[e] = ms.id;
+      offs[e] = k0;
+      lens[e] = k - k0;
+      targets.push(ms);
+      ms.append(T, V, k0, k, this.chunkSamples, this.blockMs);
+    }
+    res.accepted = k;
+    if (k > 0) {
+      // Batch-level time range (cheap: only the entries' first and last samples).
+      for (let e = 0; e < targets.length; e++) {
+        const a = T[offs[e]!]!;
+        const z = T[offs[e]! + lens[e]! - 1]!;
+        if (a < this.minT) this.minT = a;
+        if (z > this.maxT) this.maxT = z;
+      }
     }
     this.counters.outOfOrder += res.outOfOrder;
     this.counters.tooOld += res.tooOld;
-    if (entries.length === 0) return res;
+    if (k === 0) return res;
     const frames: Uint8Array[] = [];
     if (newSeries.length > 0) frames.push(encodeSeriesFrame(newSeries));
-    frames.push(encodeSamplesFrame(entries));
+    frames.push(encodeSamplesFrameColumns(targets.length, ids, offs, lens, T, V));
     await this.wal.append(frames);
     this.maybeSnapshot();
     return res;

@@ -87,6 +87,37 @@ export function encodeSamplesFrame(entries: readonly SampleEntry[]): Uint8Array 
   return out;
 }
 
+/**
+ * Columnar variant of `encodeSamplesFrame`: entry i is series ids[i] with samples
+ * T/V[offs[i], offs[i] + lens[i]). No per-entry objects.
+ */
+export function encodeSamplesFrameColumns(count: number, ids: Uint32Array, offs: Uint32Array, lens: Uint32Array, T: Float64Array, V: Float64Array): Uint8Array {
+  let size = 1 + 4;
+  for (let i = 0; i < count; i++) size += 8 + lens[i]! * 16;
+  const out = new Uint8Array(FRAME_HEADER_BYTES + size);
+  const dv = new DataView(out.buffer);
+  const B = FRAME_HEADER_BYTES;
+  const tb = new Uint8Array(T.buffer, T.byteOffset, T.byteLength);
+  const vb = new Uint8Array(V.buffer, V.byteOffset, V.byteLength);
+  out[B] = REC_SAMPLES;
+  dv.setUint32(B + 1, count, true);
+  let p = B + 5;
+  for (let i = 0; i < count; i++) {
+    const n = lens[i]!;
+    const o = offs[i]! * 8;
+    dv.setUint32(p, ids[i]!, true);
+    dv.setUint32(p + 4, n, true);
+    p += 8;
+    out.set(tb.subarray(o, o + n * 8), p);
+    p += n * 8;
+    out.set(vb.subarray(o, o + n * 8), p);
+    p += n * 8;
+  }
+  dv.setUint32(0, size, true);
+  dv.setUint32(4, crc32(out.subarray(B)), true);
+  return out;
+}
+
 export function decodeSeriesBody(body: Uint8Array): SeriesRecord[] {
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const count = dv.getUint32(1, true);
