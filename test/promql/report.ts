@@ -55,7 +55,7 @@ export function signature(c: CaseResult): string {
   return stage + m;
 }
 
-export function markdownSummary(cases: readonly CaseResult[], c: SuiteCounts, meta: { command: string; when: string; commit: string }): string {
+export function markdownSummary(cases: readonly CaseResult[], c: SuiteCounts, meta: { command: string; when: string; commit: string; notes?: string[] }): string {
   const failed = cases.filter((x) => x.status === 'failed');
   const out: string[] = [];
   out.push('# PromQL conformance failures (upstream promqltest scripts v3.14.0)');
@@ -66,6 +66,8 @@ export function markdownSummary(cases: readonly CaseResult[], c: SuiteCounts, me
   out.push('');
   out.push(`**cases ${c.cases} · passed ${c.passed} · failed ${c.failed} · skipped ${c.skipped}** ${JSON.stringify(c.skipped_reasons)}`);
   out.push('');
+  for (const n of meta.notes ?? []) out.push(`- ${n}`);
+  if (meta.notes?.length) out.push('');
   out.push('## Per file');
   out.push('');
   out.push(fileTable(cases));
@@ -99,6 +101,12 @@ export function markdownSummary(cases: readonly CaseResult[], c: SuiteCounts, me
   out.push('| tag | failed / run |');
   out.push('|---|---|');
   for (const [t, e] of [...byTag].sort((a, b) => b[1].f - a[1].f)) out.push(`| ${t} | ${e.f} / ${e.n} |`);
+  out.push('');
+  out.push('## Slowest evals (all queries of the eval: main, `@` variants, range checks)');
+  out.push('');
+  out.push('| ms | eval |');
+  out.push('|---|---|');
+  for (const x of [...cases].sort((a, b) => b.ms - a.ms).slice(0, 10)) out.push(`| ${x.ms.toFixed(1)} | ${x.file}:${x.line} \`${x.expr.replace(/\|/g, '\\|')}\` |`);
   out.push('');
   out.push('## Every failing case');
   out.push('');
