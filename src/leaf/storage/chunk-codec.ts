@@ -19,7 +19,8 @@
  *     XOR:  bit stream: v0 as 64 raw bits, then Gorilla XOR with leading/trailing windows
  *           (‘0’ same, ‘10’ reuse window, ‘11’ + 5 bits leading + 6 bits length + bits)
  *     const: the value's 64 bits (8 bytes, high word first)
- *     int:  varint zz(n0); delta mode: varint zz(Dv) (the median delta), then bit stream of
+ *     int:  varint zz(n0); varint G (common factor of all deltas; residuals are coded / G);
+ *           delta mode: varint zz(Dv) (the median delta), then bit stream of
  *           delta − Dv for i = 1..N−1; dod mode: varint zz(n1 − n0), then bit stream of
  *           delta-of-deltas for i = 2..N−1; bucket coded (VAL_W)
  *
@@ -82,6 +83,15 @@ function bucketBits(r: number, W: readonly number[]): number {
 }
 
 /** Whether every value in [start, end) has the same 64 bits. */
+function gcd(a: number, b: number): number {
+  while (b !== 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
 function isConstant(v: Float64Array, start: number, end: number): boolean {
   const bits = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
   const lo = bits[start * 2]!;
@@ -117,19 +127,25 @@ export function encodeChunk(t: Float64Array, v: Float64Array, start = 0, end = t
   let mode = constant ? MODE_CONST : MODE_XOR;
   let ints: Float64Array | undefined;
   let valD = 0;
+  let gcdV = 1;
   if (k >= 0) {
     const s = POW10[k]!;
     ints = new Float64Array(n);
     for (let i = 0; i < n; i++) ints[i] = k === 0 ? v[start + i]! : Math.round(v[start + i]! * s);
     // Deltas around the chunk's typical delta (steady counters, constants), or delta-of-deltas
     // (smooth trends): whichever is smaller for this chunk.
+    // Common factor of all deltas (gauges in 4 KiB pages, byte counts in KiB…): residuals are
+    // coded divided by it.
+    let g = 0;
+    for (let i = 1; i < n; i++) g = gcd(g, Math.abs(ints[i]! - ints[i - 1]!));
+    gcdV = g === 0 ? 1 : g;
     valD = n >= 2 ? medianDelta(ints, 0, n) : 0;
     let deltaBits = 0;
     let dodBits = 0;
     for (let i = 1; i < n; i++) {
       const d = ints[i]! - ints[i - 1]!;
-      deltaBits += bucketBits(d - valD, VAL_W);
-      if (i >= 2) dodBits += bucketBits(d - (ints[i - 1]! - ints[i - 2]!), VAL_W);
+      deltaBits += bucketBits((d - valD) / gcdV, VAL_W);
+      if (i >= 2) dodBits += bucketBits((d - (ints[i - 1]! - ints[i - 2]!)) / gcdV, VAL_W);
     }
     mode = dodBits < deltaBits ? MODE_INT_DOD : MODE_INT_DELTA;
   }
@@ -160,12 +176,13 @@ export function encodeChunk(t: Float64Array, v: Float64Array, start = 0, end = t
   else {
     const x = ints!;
     writeUvarint(w, zigzag(x[0]!));
+    writeUvarint(w, gcdV);
     if (mode === MODE_INT_DOD) {
       if (n >= 2) writeUvarint(w, zigzag(x[1]! - x[0]!));
-      for (let i = 2; i < n; i++) writeBucket(w, x[i]! - x[i - 1]! - (x[i - 1]! - x[i - 2]!), VAL_W);
+      for (let i = 2; i < n; i++) writeBucket(w, (x[i]! - x[i - 1]! - (x[i - 1]! - x[i - 2]!)) / gcdV, VAL_W);
     } else {
       writeUvarint(w, zigzag(valD));
-      for (let i = 1; i < n; i++) writeBucket(w, x[i]! - x[i - 1]! - valD, VAL_W);
+      for (let i = 1; i < n; i++) writeBucket(w, (x[i]! - x[i - 1]! - valD) / gcdV, VAL_W);
     }
   }
   return w.finish();
@@ -289,18 +306,19 @@ export function decodeChunk(chunk: Uint8Array, outT: Float64Array, outV: Float64
     const u0 = readUvarint(buf, p);
     const x0 = u0 % 2 === 0 ? u0 / 2 : -(u0 + 1) / 2;
     const s = POW10[k]!;
+    const G = readUvarint(buf, p);
     outV[off] = k === 0 ? x0 : x0 / s;
     if (mode === MODE_INT_DOD) {
       if (n >= 2) {
         const u1 = readUvarint(buf, p);
         const d1 = u1 % 2 === 0 ? u1 / 2 : -(u1 + 1) / 2;
         outV[off + 1] = k === 0 ? x0 + d1 : (x0 + d1) / s;
-        decodeBuckets(words, p.p * 8, outV, off + 2, off + n, x0 + d1, d1, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], true, s);
+        decodeBuckets(words, p.p * 8, outV, off + 2, off + n, x0 + d1, d1, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], true, s, G);
       }
     } else {
       const ud = readUvarint(buf, p);
       const D = ud % 2 === 0 ? ud / 2 : -(ud + 1) / 2;
-      decodeBuckets(words, p.p * 8, outV, off + 1, off + n, x0, D, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], false, s);
+      decodeBuckets(words, p.p * 8, outV, off + 1, off + n, x0, D, VAL_W[0], VAL_W[1], VAL_W[2], VAL_W[3], false, s, G);
     }
   }
   return n;
@@ -349,7 +367,7 @@ function decodeTimes(buf: Uint32Array, pos: number, out: Float64Array, from: num
  */
 function decodeBuckets(
   buf: Uint32Array, pos: number, out: Float64Array, from: number, to: number,
-  x: number, d: number, W1: number, W2: number, W3: number, W4: number, dod: boolean, scale: number,
+  x: number, d: number, W1: number, W2: number, W3: number, W4: number, dod: boolean, scale: number, mul: number,
 ): void {
   const M1 = (1 << W1) - 1;
   const M2 = (1 << W2) - 1;
@@ -387,6 +405,7 @@ function decodeBuckets(
       }
       if (u >= 0) r = u < 0x80000000 ? (u >>> 1) ^ -(u & 1) : u % 2 === 0 ? u / 2 : -(u + 1) / 2;
     }
+    if (mul !== 1) r *= mul;
     if (dod) d += r;
     else d = base + r;
     x += d;
