@@ -103,7 +103,8 @@ function formatBinary(e: BinaryExpr): string {
   const lp = prec(e.lhs);
   const lhsParens = lp < p || (lp === p && rightAssoc) || (rightAssoc && (e.lhs.kind === 'UnaryExpr' || isNegativeNumber(e.lhs)));
   const rp = prec(e.rhs);
-  const rhsParens = rp < p || (rp === p && !rightAssoc);
+  // A unary operand on the right never needs parentheses (`a ^ -b`, `a * -(b + c)`).
+  const rhsParens = e.rhs.kind !== 'UnaryExpr' && (rp < p || (rp === p && !rightAssoc));
   const lhs = lhsParens ? `(${formatExpr(e.lhs)})` : formatExpr(e.lhs);
   const rhs = rhsParens ? `(${formatExpr(e.rhs)})` : formatExpr(e.rhs);
   return `${lhs} ${e.op}${e.returnBool ? ' bool' : ''}${e.matching ? formatMatching(e.matching) : ''} ${rhs}`;
@@ -203,7 +204,7 @@ export function formatDurationExpr(d: DurationExpr): string {
       const negLit = d.lhs.kind === 'DurationNumber' && d.lhs.seconds < 0;
       const lParen = lp < p || (lp === p && right) || (right && (d.lhs.kind === 'DurationUnary' || negLit));
       const rp = dprec(d.rhs);
-      const rParen = rp < p || (rp === p && !right);
+      const rParen = d.rhs.kind !== 'DurationUnary' && (rp < p || (rp === p && !right));
       const l = lParen ? `(${formatDurationExpr(d.lhs)})` : formatDurationExpr(d.lhs);
       // A literal multiplier/divisor/exponent reads better as a plain number (`1h * 2`, not `1h * 2s`).
       const plainRhs = d.op !== '+' && d.op !== '-' && d.rhs.kind === 'DurationNumber' && d.rhs.seconds >= 0;
