@@ -26,14 +26,11 @@ export function evalRangeFunction(ctx: EvalContext, e: Call, args: Value[], matr
   const sel = unwrapParens(e.args[matrixIndex]!);
   const vs = sel.kind === 'MatrixSelector' ? sel.vector : undefined;
   let kernel: RangeKernel | undefined = RANGE_KERNELS[name];
-  let extended: 'anchored' | 'smoothed' | undefined;
   if (vs?.anchored) {
     kernel = ANCHORED_KERNELS[name];
-    extended = 'anchored';
     if (!kernel) throw new ExecutionError(`anchored modifier can only be used with: ${Object.keys(ANCHORED_KERNELS).sort().join(', ')} - not with ${name}`);
   } else if (vs?.smoothed) {
     kernel = SMOOTHED_KERNELS[name];
-    extended = 'smoothed';
     if (!kernel) throw new ExecutionError(`smoothed modifier can only be used with: ${Object.keys(SMOOTHED_KERNELS).sort().join(', ')} - not with ${name}`);
   }
   if (!kernel) throw new ExecutionError(`unknown range function ${name}`);

@@ -1,15 +1,9 @@
 /** Conversion of internal columnar values to the public QueryValue shapes. */
 import { compareLabels, type Series } from '../model/index.js';
 import { extendFloats } from './kernels/index.js';
-import { applyDropNames } from './series-ops.js';
+import { applyDropNames, dropMetricName } from './series-ops.js';
 import type { InstantSample, QueryValue } from './engine.js';
-import type { MatrixValue, Value, VSeries } from './types.js';
-
-function finalMatrixSeries(m: MatrixValue, step: number): VSeries[] {
-  // Name removal for a matrix result works on series; reuse the vector merge on a 1-step view.
-  void step;
-  return m.series.map((s) => ({ labels: s.labels, v: new Float64Array(1), p: new Uint8Array(1), dropName: s.dropName }));
-}
+import type { Value } from './types.js';
 
 export function toInstantResult(v: Value, timeMs: number): QueryValue {
   switch (v.kind) {
@@ -23,13 +17,12 @@ export function toInstantResult(v: Value, timeMs: number): QueryValue {
       return { resultType: 'vector', samples };
     }
     case 'matrix': {
-      const names = applyDropNames(finalMatrixSeries(v, 0));
       const series: Series[] = [];
-      v.series.forEach((s, k) => {
+      v.series.forEach((s) => {
         const lo = s.lo[0]!;
         const hi = s.hi[0]!;
         if (hi <= lo) return;
-        const labels = names[k]?.labels ?? s.labels;
+        const labels = s.dropName ? dropMetricName(s.labels) : s.labels;
         if (v.extended) {
           const end = v.ends[0]!;
           const x = extendFloats(s.t, s.v, lo, hi, end - v.rangeMs, end, v.extended === 'smoothed');
