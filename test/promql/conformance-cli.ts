@@ -1,8 +1,9 @@
 /**
- * `npm run conformance -- [--json] [--file NAME]… [--verbose] [--no-variants] [--no-range-check]
- *  [--dir DIR] [--report PATH] [--md PATH]`
+ * `npm run conformance -- [--json] [--file NAME]… [--line N]… [--verbose] [--no-variants]
+ *  [--no-range-check] [--target engine|gateway] [--dir DIR] [--report PATH] [--md PATH]`
  *
- * Runs Prometheus's promqltest scripts against Canopy's engine over in-memory data. Prints each
+ * Runs Prometheus's promqltest scripts against Canopy's engine over in-memory data (default), or
+ * with `--target gateway` through an embedded cluster (3 leaves + gateway, real gRPC on loopback). Prints each
  * failing case (`file:line`, query, expected vs got or the error) — all of them with --verbose,
  * the first 40 otherwise — and the per-file table; the full failure report is written to
  * tmp/conformance-report.txt (or --report). With --json the last stdout line is
@@ -13,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatExpr, parse } from '../../src/promql/index.js';
 import { engineTarget } from './engine-target.js';
+import { gatewayTarget } from './gateway-target.js';
 import { failureText, fileTable, markdownSummary, summaryJson } from './report.js';
 import { runScripts } from './runner.js';
 import { loadEvalIndex, loadScriptFiles, TESTDATA_DIR } from './suite.js';
@@ -39,7 +41,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const t0 = performance.now();
-  const inner = engineTarget();
+  const targetName = argValues(argv, '--target')[0] ?? 'engine';
+  if (targetName !== 'engine' && targetName !== 'gateway') {
+    process.stderr.write(`--target must be engine or gateway\n`);
+    process.exit(2);
+  }
+  const gw = targetName === 'gateway' ? await gatewayTarget() : null;
+  const inner: QueryTarget = gw ?? engineTarget();
   const calls = { instant: 0, range: 0 };
   const target: QueryTarget = {
     setData: (s) => inner.setData(s),
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
     ...(lineFilter.length ? { filter: (_f: string, l: number) => lineFilter.includes(l) } : {}),
   });
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  await gw?.stop();
   const failed = res.cases.filter((c) => c.status === 'failed');
   const out = json ? (s: string): void => void process.stderr.write(s + '\n') : (s: string): void => void process.stdout.write(s + '\n');
   const shown = verbose ? failed : failed.slice(0, 40);
@@ -77,7 +86,7 @@ async function main(): Promise<void> {
     }
     const command = `npm run conformance -- ${argv.join(' ')}`.trim();
     const notes = [
-      `${calls.instant} instant + ${calls.range} range queries in ${secs} s.`,
+      `Target: ${targetName}. ${calls.instant} instant + ${calls.range} range queries in ${secs} s.`,
       'start_timestamps.test: the runner parses `@st` load lines, but the storage contract (`Series`: labels, t, v) has no start-timestamp column, so start timestamps never reach the engine; its float evals run and most fail until the contract carries them.',
       'A PromQL parse error fails only its own eval here (upstream would reject the whole file).',
     ];
