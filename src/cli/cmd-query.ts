@@ -25,8 +25,9 @@ function timeoutOf(v: string | undefined): number {
 function printResult(io: Io, res: QueryResponse, json: boolean): void {
   if (json) io.out(JSON.stringify(toPromData(res)));
   else io.out(formatQueryText(res));
-  for (const w of res.warnings) io.err(`warning: ${w}`);
-  for (const i of res.infos) io.err(`info: ${i}`);
+  // Engine annotations already read "PromQL warning: …" / "PromQL info: …".
+  for (const w of res.warnings) io.err(w.startsWith('PromQL') ? w : `warning: ${w}`);
+  for (const i of res.infos) io.err(i.startsWith('PromQL') ? i : `info: ${i}`);
 }
 
 export async function queryCommand(args: string[], io: Io): Promise<number> {

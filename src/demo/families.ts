@@ -186,7 +186,16 @@ function histogramFamily(targets: Target[]): Family {
     mean.push(median * Math.exp((sigma * sigma) / 2));
     rate.push(5 + rnd() * 30);
   }
+  // Start from the counts of a process that has been up for 1–30 days: a histogram whose
+  // counters start at 0 would make rate() extrapolation differ per bucket at the window start.
   const value = new Float64Array(series.length);
+  for (let h = 0; h < hTargets.length; h++) {
+    const n0 = Math.round(rate[h]! * 86_400 * (1 + rnd() * 29));
+    const base = h * per;
+    for (let b = 0; b < nb; b++) value[base + b] = Math.floor(n0 * cdf[h * nb + b]!);
+    value[base + nb] = n0 * mean[h]!;
+    value[base + nb + 1] = n0;
+  }
   return {
     name,
     series,
