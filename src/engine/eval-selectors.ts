@@ -81,15 +81,29 @@ export function windows(t: Float64Array, ends: Float64Array, rangeMs: number, ex
   const hi = new Int32Array(n);
   let any = false;
   let points = 0;
+  // Ends are non-decreasing in practice (grid order, fixed offset/@): advance two pointers and
+  // fall back to binary search if an end ever goes backwards.
+  let a = 0;
+  let b = 0;
+  let prevEnd = -Infinity;
   for (let i = 0; i < n; i++) {
     const end = ends[i]! + extendFwd;
     const start = ends[i]! - rangeMs - extendBack;
-    lo[i] = upper(t, start);
-    hi[i] = upper(t, end);
-    if (hi[i]! > lo[i]!) {
+    if (end < prevEnd) {
+      a = upper(t, start);
+      b = upper(t, end);
+    } else {
+      while (a < t.length && t[a]! <= start) a++;
+      if (b < a) b = a;
+      while (b < t.length && t[b]! <= end) b++;
+    }
+    prevEnd = end;
+    lo[i] = a;
+    hi[i] = b;
+    if (b > a) {
       any = true;
       // Peak points held at one step (Prometheus counts samples per step, not cumulatively).
-      if (hi[i]! - lo[i]! > points) points = hi[i]! - lo[i]!;
+      if (b - a > points) points = b - a;
     }
   }
   return { lo, hi, any, points };

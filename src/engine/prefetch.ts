@@ -15,7 +15,12 @@ interface Need {
   end: number;
   func?: string;
   range?: number;
+  /** Grouping of an aggregation directly above the selector (Prometheus extractGroupsFromPath). */
+  grouping?: readonly string[];
+  by?: boolean;
 }
+
+type Parent = { grouping: readonly string[]; by: boolean } | undefined;
 
 export async function prefetch(q: Querier, root: Expr, ts: Float64Array, ctx: EvalContext): Promise<void> {
   const needs = new Map<VectorSelector, Need>();
@@ -29,6 +34,7 @@ export async function prefetch(q: Querier, root: Expr, ts: Float64Array, ctx: Ev
         step: ctx.stepMs,
         ...(need.func !== undefined ? { func: need.func } : {}),
         ...(need.range !== undefined ? { range: need.range } : {}),
+        ...(need.grouping !== undefined ? { grouping: need.grouping, by: need.by ?? false } : {}),
       };
       return q.select(sel.matchers, hints);
     }),
@@ -36,10 +42,16 @@ export async function prefetch(q: Querier, root: Expr, ts: Float64Array, ctx: Ev
   for (let i = 0; i < entries.length; i++) ctx.fetched.set(entries[i]![0], normalizeSeriesSet(results[i]! as Series[]));
 }
 
-function extend(needs: Map<VectorSelector, Need>, sel: VectorSelector, start: number, end: number, func?: string, range?: number): void {
+function extend(needs: Map<VectorSelector, Need>, sel: VectorSelector, start: number, end: number, func?: string, range?: number, agg?: Parent): void {
   const cur = needs.get(sel);
   if (!cur) {
-    needs.set(sel, { start, end, ...(func !== undefined ? { func } : {}), ...(range !== undefined ? { range } : {}) });
+    needs.set(sel, {
+      start,
+      end,
+      ...(func !== undefined ? { func } : {}),
+      ...(range !== undefined ? { range } : {}),
+      ...(agg ? { grouping: agg.grouping, by: agg.by } : {}),
+    });
     return;
   }
   cur.start = Math.min(cur.start, start);
@@ -56,7 +68,7 @@ function minMax(a: Float64Array): [number, number] {
   return [lo, hi];
 }
 
-function collect(e: Expr, ts: Float64Array, ctx: EvalContext, needs: Map<VectorSelector, Need>, func: string | undefined): void {
+function collect(e: Expr, ts: Float64Array, ctx: EvalContext, needs: Map<VectorSelector, Need>, func: string | undefined, agg?: Parent): void {
   if (ts.length === 0) return;
   switch (e.kind) {
     case 'NumberLiteral':
@@ -65,7 +77,7 @@ function collect(e: Expr, ts: Float64Array, ctx: EvalContext, needs: Map<VectorS
     case 'VectorSelector': {
       const [lo, hi] = minMax(effectiveTimes(ts, e.at, e.offset, ctx));
       // Window (t - lookback, t]; hints are inclusive.
-      extend(needs, e, lo - ctx.lookbackMs + 1, hi + (e.smoothed ? ctx.lookbackMs : 0), func);
+      extend(needs, e, lo - ctx.lookbackMs + 1, hi + (e.smoothed ? ctx.lookbackMs : 0), func, undefined, agg);
       return;
     }
     case 'MatrixSelector': {
@@ -91,7 +103,7 @@ function collect(e: Expr, ts: Float64Array, ctx: EvalContext, needs: Map<VectorS
       return;
     case 'AggregateExpr':
       if (e.param) collect(e.param, ts, ctx, needs, undefined);
-      collect(e.expr, ts, ctx, needs, undefined);
+      collect(e.expr, ts, ctx, needs, undefined, { grouping: e.grouping, by: !e.without });
       return;
     case 'BinaryExpr':
       collect(e.lhs, ts, ctx, needs, undefined);
