@@ -50,6 +50,8 @@ export function convertDuration(ctx: ParseCtx, node: SyntaxNode): DurationExpr {
         checkRange(ctx, first.from, seconds);
         return { kind: 'DurationNumber', seconds };
       }
+      // Go drops a unary plus on an expression (`+min_of(…)` is `min_of(…)`).
+      if (op === '+') return inner;
       return { kind: 'DurationUnary', op, expr: inner };
     }
   }

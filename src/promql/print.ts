@@ -3,7 +3,8 @@
  * `a + on (b) group_left (c) d`, `x[5m] @ 100.000 offset 1m`). `parse(formatExpr(e))` equals `e`
  * up to positions for every parsed expression. Parentheses are added where precedence needs them
  * (trees built by code may lack ParenExpr nodes); parsed trees carry their own ParenExpr nodes.
- * Matchers print in AST order (not sorted), so the round trip is exact.
+ * Matchers print in AST order (Prometheus sorts them), joined by `,` as Prometheus does, so the
+ * round trip is exact.
  */
 import type { AtModifier, BinaryExpr, DurationExpr, Expr, VectorMatching, VectorSelector } from './ast.js';
 import type { Matcher } from '../model/index.js';
@@ -132,11 +133,11 @@ function formatSelector(v: VectorSelector): string {
     const i = rest.findIndex((m) => m.name === '__name__' && m.type === '=' && m.value === name);
     if (i >= 0) rest = [...rest.slice(0, i), ...rest.slice(i + 1)];
     if (!LEGACY_METRIC.test(name) || RESERVED.has(name.toLowerCase())) {
-      return `{${[`__name__=${quoteGoString(name)}`, ...rest.map(formatMatcherGo)].join(', ')}}`;
+      return `{${[`__name__=${quoteGoString(name)}`, ...rest.map(formatMatcherGo)].join(',')}}`;
     }
-    return rest.length > 0 ? `${name}{${rest.map(formatMatcherGo).join(', ')}}` : name;
+    return rest.length > 0 ? `${name}{${rest.map(formatMatcherGo).join(',')}}` : name;
   }
-  return `{${rest.map(formatMatcherGo).join(', ')}}`;
+  return `{${rest.map(formatMatcherGo).join(',')}}`;
 }
 
 function formatAt(at: AtModifier): string {
