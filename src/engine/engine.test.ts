@@ -86,3 +86,13 @@ describe('Engine', () => {
     expect(out.value.samples.map((s) => s.v)).toEqual([600, 300]);
   });
 });
+
+describe('limits', () => {
+  it('counts a range query result against maxSamples', async () => {
+    const e = new Engine({ maxSamples: 20 });
+    // 3 series × 11 steps = 33 points held at once.
+    await expect(e.range(q, 'http_requests_total', 0, 10 * m, m)).rejects.toThrow('query processing would load too many samples into memory in query execution');
+    const ok = await new Engine({ maxSamples: 40 }).range(q, 'http_requests_total', 0, 10 * m, m);
+    expect(ok.value.resultType).toBe('matrix');
+  });
+});

@@ -6,10 +6,17 @@ import { evalBinary } from './eval-binary.js';
 import { evalCall } from './eval-functions.js';
 import { evalMatrixSelector, evalVectorSelector } from './eval-selectors.js';
 import { evalSubquery } from './eval-subquery.js';
+import { checkVectorPoints } from './limits.js';
 import { dropNames } from './series-ops.js';
 import type { EvalContext, ScalarValue, StringValue, Value, VectorValue } from './types.js';
 
 export function evalExpr(ctx: EvalContext, e: Expr, ts: Float64Array): Value {
+  const v = evalNode(ctx, e, ts);
+  if (v.kind === 'vector') checkVectorPoints(ctx, v.series, ts.length);
+  return v;
+}
+
+function evalNode(ctx: EvalContext, e: Expr, ts: Float64Array): Value {
   const n = ts.length;
   switch (e.kind) {
     case 'NumberLiteral':
