@@ -79,47 +79,47 @@ export class TestClient {
     this.admin = new p.Admin(address, creds, CHANNEL_OPTIONS);
   }
 
-  /** Calls a unary method; rejects with the CanopyError the gateway sent. */
-  call<T>(start: (cb: Cb<T>) => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => start((err, res) => (err ? reject(fromServiceError(err)) : resolve(res as T))));
+  /** Calls a unary method (30 s deadline); rejects with the CanopyError the gateway sent. */
+  call<T>(start: (opts: grpc.CallOptions, cb: Cb<T>) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => start({ deadline: Date.now() + 30_000 }, (err, res) => (err ? reject(fromServiceError(err)) : resolve(res as T))));
   }
 
   write(tenant: string, series: readonly SeriesIn[]) {
     const body = encodeWriteRequest(tenant, series);
     const req = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as never;
-    return this.call<import('../src/rpc/gen/canopy/v1/WriteResponse.js').WriteResponse__Output>((cb) => this.writer.Write(req, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/WriteResponse.js').WriteResponse__Output>((o, cb) => this.writer.Write(req, o, cb));
   }
 
   instant(query: string, timeMs: number, options: object = {}) {
-    return this.call<import('../src/rpc/gen/canopy/v1/QueryResponse.js').QueryResponse__Output>((cb) => this.query.Instant({ query, timeMs, options }, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/QueryResponse.js').QueryResponse__Output>((o, cb) => this.query.Instant({ query, timeMs, options }, o, cb));
   }
 
   range(query: string, startMs: number, endMs: number, stepMs: number, options: object = {}) {
-    return this.call<import('../src/rpc/gen/canopy/v1/QueryResponse.js').QueryResponse__Output>((cb) => this.query.Range({ query, startMs, endMs, stepMs, options }, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/QueryResponse.js').QueryResponse__Output>((o, cb) => this.query.Range({ query, startMs, endMs, stepMs, options }, o, cb));
   }
 
   series(match: string[], startMs = 0, endMs = 0, options: object = {}) {
-    return this.call<import('../src/rpc/gen/canopy/v1/SeriesResponse.js').SeriesResponse__Output>((cb) => this.query.Series({ match, startMs, endMs, options }, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/SeriesResponse.js').SeriesResponse__Output>((o, cb) => this.query.Series({ match, startMs, endMs, options }, o, cb));
   }
 
   labelNames(match: string[] = [], options: object = {}) {
-    return this.call<import('../src/rpc/gen/canopy/v1/LabelsResponse.js').LabelsResponse__Output>((cb) => this.query.LabelNames({ match, options }, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/LabelsResponse.js').LabelsResponse__Output>((o, cb) => this.query.LabelNames({ match, options }, o, cb));
   }
 
   labelValues(name: string, match: string[] = [], options: object = {}) {
-    return this.call<import('../src/rpc/gen/canopy/v1/LabelsResponse.js').LabelsResponse__Output>((cb) => this.query.LabelValues({ name, match, options }, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/LabelsResponse.js').LabelsResponse__Output>((o, cb) => this.query.LabelValues({ name, match, options }, o, cb));
   }
 
   explain(query: string, timeMs: number, extra: object = {}) {
-    return this.call<import('../src/rpc/gen/canopy/v1/ExplainResponse.js').ExplainResponse__Output>((cb) => this.query.Explain({ query, timeMs, ...extra }, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/ExplainResponse.js').ExplainResponse__Output>((o, cb) => this.query.Explain({ query, timeMs, ...extra }, o, cb));
   }
 
   leaves() {
-    return this.call<import('../src/rpc/gen/canopy/v1/LeavesResponse.js').LeavesResponse__Output>((cb) => this.admin.Leaves({}, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/LeavesResponse.js').LeavesResponse__Output>((o, cb) => this.admin.Leaves({}, o, cb));
   }
 
   rangesInfo() {
-    return this.call<import('../src/rpc/gen/canopy/v1/RangesResponse.js').RangesResponse__Output>((cb) => this.admin.Ranges({}, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/RangesResponse.js').RangesResponse__Output>((o, cb) => this.admin.Ranges({}, o, cb));
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 /** The Admin gRPC service: leaves (with a live Status probe) and the range assignment. */
+import { gatewayServiceError } from './service-error.js';
 import { formatKey } from '../model/index.js';
-import { fromServiceError, toServiceError } from '../rpc/index.js';
+import { fromServiceError } from '../rpc/index.js';
 import type { AdminHandlers } from '../rpc/gen/canopy/v1/Admin.js';
 import type { LeafInfo } from '../rpc/gen/canopy/v1/LeafInfo.js';
 import type { Topology } from './topology.js';
@@ -32,7 +33,7 @@ export function adminService(topology: Topology): AdminHandlers {
     Leaves(_call, cb) {
       probeLeaves(topology).then(
         (leaves) => cb(null, { leaves }),
-        (e: unknown) => cb(toServiceError(e)),
+        (e: unknown) => cb(gatewayServiceError(e)),
       );
     },
     Ranges(_call, cb) {
@@ -48,7 +49,7 @@ export function adminService(topology: Topology): AdminHandlers {
         }));
         cb(null, { ranges });
       } catch (e) {
-        cb(toServiceError(e));
+        cb(gatewayServiceError(e));
       }
     },
   };

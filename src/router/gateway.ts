@@ -2,11 +2,12 @@
  * `startGateway`: the gateway's gRPC server (Query, Write and Admin services) over a live view of
  * the range assignment. Stateless apart from that view and per-leaf health; run several.
  */
+import { gatewayServiceError } from './service-error.js';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { EngineOptions } from '../engine/index.js';
-import { canopyProto, decodeWriteRequest, SERVER_OPTIONS, toServiceError, type WireWriteRequest } from '../rpc/index.js';
+import { canopyProto, decodeWriteRequest, SERVER_OPTIONS, type WireWriteRequest } from '../rpc/index.js';
 import { InvalidArgumentError } from '../model/index.js';
 import type { AssignmentStore } from '../shard/index.js';
 import { adminService } from './admin-service.js';
@@ -54,7 +55,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     Write(call: grpc.ServerUnaryCall<DecodedWrite, unknown>, cb: grpc.sendUnaryData<unknown>) {
       const req = call.request;
       if (req.decodeError !== undefined) {
-        cb(toServiceError(new InvalidArgumentError(`malformed write request: ${req.decodeError}`)));
+        cb(gatewayServiceError(new InvalidArgumentError(`malformed write request: ${req.decodeError}`)));
         return;
       }
       routeWrite(
@@ -63,7 +64,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
         req.series.map((s) => ({ labels: s.labels, t: s.timestampsMs, v: s.values })),
       ).then(
         (res) => cb(null, res),
-        (e: unknown) => cb(toServiceError(e)),
+        (e: unknown) => cb(gatewayServiceError(e)),
       );
     },
   };

@@ -1,9 +1,9 @@
 /** The Query gRPC service: Instant, Range, Series, LabelNames, LabelValues, Explain. */
+import { gatewayServiceError } from './service-error.js';
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, type Matcher } from '../model/index.js';
 import { parse, parseSeriesSelector } from '../promql/index.js';
 import { describePlan, planQuery, planToJson } from '../planner/index.js';
-import { toServiceError } from '../rpc/index.js';
 import type { QueryHandlers } from '../rpc/gen/canopy/v1/Query.js';
 import type { QueryContext, QueryHealthOut } from './query-context.js';
 import { checkHealth, checkRange, newContext, runQuery, type QueryDeps, type QueryOptionsIn, type QuerySpec } from './query-exec.js';
@@ -23,7 +23,7 @@ function handle<Req, Res>(deps: QueryDeps, fn: (req: Req, signal: AbortSignal) =
       (res) => cb(null, res),
       (e: unknown) => {
         deps.logger.debug({ err: e instanceof Error ? e.message : String(e) }, 'query request failed');
-        cb(toServiceError(e));
+        cb(gatewayServiceError(e));
       },
     );
   };
