@@ -215,9 +215,10 @@ function applyPostfix(ctx: ParseCtx, inner: Expr, node: SyntaxNode, ks: SyntaxNo
   switch (node.name) {
     case 'MatrixSelector': {
       const range = positiveDuration(ctx, ks[1]!);
-      if (inner.kind !== 'VectorSelector') fail(ctx, ks[1]!.from - 1, 'ranges only allowed for vector selectors');
-      if (inner.offset) fail(ctx, ks[1]!.from - 1, 'no offset modifiers allowed before range');
-      if (inner.at) fail(ctx, ks[1]!.from - 1, 'no @ modifiers allowed before range');
+      const bracket = openingBracket(ctx, ks[1]!.from);
+      if (inner.kind !== 'VectorSelector') fail(ctx, bracket, 'ranges only allowed for vector selectors');
+      if (inner.offset) fail(ctx, bracket, 'no offset modifiers allowed before range');
+      if (inner.at) fail(ctx, bracket, 'no @ modifiers allowed before range');
       const m: MatrixSelector = { kind: 'MatrixSelector', vector: { ...inner, pos: inner.pos }, range, pos };
       return m;
     }
@@ -236,6 +237,16 @@ function applyPostfix(ctx: ParseCtx, inner: Expr, node: SyntaxNode, ks: SyntaxNo
       return setExtended(ctx, inner, node.name === 'AnchoredExpr' ? 'anchored' : 'smoothed', pos);
   }
   fail(ctx, node.from, `unexpected ${node.name}`);
+}
+
+/** Offset of the `[` that opens the duration starting at `pos`. */
+function openingBracket(ctx: ParseCtx, pos: number): number {
+  let at = pos - 1;
+  for (const t of ctx.tokens) {
+    if (t.start >= pos) break;
+    if (t.type === 'PUNCT' && t.text === '[') at = t.start;
+  }
+  return at;
 }
 
 /** Range and subquery durations: a plain literal must be > 0 (expressions are checked at evaluation). */
