@@ -64,6 +64,10 @@ function simpleAgg(ctx: EvalContext, e: AggregateExpr, series: readonly VSeries[
   const out: VSeries[] = labels.map((l) => ({ labels: l, v: new Float64Array(n), p: new Uint8Array(n), dropName: false }));
   const keepsName = !e.without && e.grouping.includes(METRIC_NAME);
   if (keepsName) for (let s = 0; s < series.length; s++) if (series[s]!.dropName) out[groupOf[s]!]!.dropName = true;
+  if (e.op === 'quantile') {
+    quantileParamWarnings(ctx, q!);
+    return quantileAgg(series, groupOf, out, q!, n);
+  }
   const seen = new Uint8Array(G);
   const count = new Float64Array(G);
   let accs: Acc[] = [];
@@ -106,15 +110,8 @@ function simpleAgg(ctx: EvalContext, e: AggregateExpr, series: readonly VSeries[
     case 'group':
       result = () => 1;
       break;
-    case 'quantile':
-      result = () => NaN; // handled below
-      break;
     default:
       throw new ExecutionError(`unsupported aggregation ${e.op}`);
-  }
-  if (e.op === 'quantile') {
-    if (q) quantileParamWarnings(ctx, q);
-    return quantileAgg(e, series, groupOf, out, q!, n);
   }
   const hasAcc = accs.length > 0;
   for (let i = 0; i < n; i++) {
@@ -156,7 +153,7 @@ function quantileParamWarnings(ctx: EvalContext, q: Float64Array): void {
   if (min < 0) ctx.annotations.warn(MSG.invalidQuantile(min));
 }
 
-function quantileAgg(e: AggregateExpr, series: readonly VSeries[], groupOf: Int32Array, out: VSeries[], q: Float64Array, n: number): VectorValue {
+function quantileAgg(series: readonly VSeries[], groupOf: Int32Array, out: VSeries[], q: Float64Array, n: number): VectorValue {
   const G = out.length;
   const bufs = Array.from({ length: G }, () => [] as number[]);
   for (let i = 0; i < n; i++) {
@@ -172,7 +169,6 @@ function quantileAgg(e: AggregateExpr, series: readonly VSeries[], groupOf: Int3
       out[g]!.p[i] = 1;
     }
   }
-  void e;
   return { kind: 'vector', series: out.filter((s) => s.p.some((x) => x === 1)) };
 }
 

@@ -11,7 +11,7 @@ import { evalVectorSelector } from './eval-selectors.js';
 import { evalInfo } from './eval-info.js';
 import { evalHistogramFraction, evalHistogramQuantile, evalHistogramQuantiles } from './eval-histogram.js';
 import { labelJoin, labelReplace, sortVector } from './eval-label-functions.js';
-import { absentLabels, evalRangeFunction, unwrapParens } from './eval-range-functions.js';
+import { absentLabels, evalRangeFunction } from './eval-range-functions.js';
 import { clamp, clampMax, clampMin, DATE_FUNCTIONS, goMax, goMin, MATH_FUNCTIONS, round } from './kernels/index.js';
 import { dropNames } from './series-ops.js';
 import type { EvalContext, ScalarValue, StringValue, Value, VectorValue, VSeries } from './types.js';
@@ -168,4 +168,3 @@ export function evalCall(ctx: EvalContext, e: Call, ts: Float64Array): Value {
   }
 }
 
-export { unwrapParens };
