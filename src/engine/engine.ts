@@ -89,7 +89,7 @@ export class Engine {
     }
     const ts = new Float64Array(n);
     for (let i = 0; i < n; i++) ts[i] = startMs + i * stepMs;
-    const ctx = this.context(expr, startMs, endMs, stepMs, true);
+    const ctx = this.context(expr, startMs, endMs, stepMs, endMs !== startMs);
     await prefetch(q, expr, ts, ctx);
     const v = evalExpr(ctx, expr, ts);
     return this.output(ctx, toRangeResult(v, ts));

@@ -75,7 +75,7 @@ export interface EvalContext {
   readonly annotations: Annotations;
   /** Points currently held (checked against maxSamples). */
   samples: number;
-  /** Whether this is a range query (some warnings depend on it). */
+  /** Whether the query spans more than one step (sort warns then, as upstream). */
   readonly isRange: boolean;
   /** The query root (some annotations depend on it). */
   readonly root: Expr;
