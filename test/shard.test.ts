@@ -204,3 +204,16 @@ describe('MemoryAssignmentStore', () => {
     expect(calls).toBe(3);
   });
 });
+
+describe('RangeTable replica helpers', () => {
+  it('reads never from initializing replicas, writes to all', () => {
+    const ranges = initialRanges(['a', 'b', 'c'], { replicationFactor: 2 });
+    const r1 = { ...ranges[1]!, replicas: [{ leafId: 'd', state: 'initializing' as const }, ...ranges[1]!.replicas] };
+    const t = new RangeTable([ranges[0]!, r1, ranges[2]!]);
+    const key = encodeTuple(['default', 'node', 'x']);
+    const r = t.rangeOf(key)!;
+    expect(r.id).toBe('r1');
+    expect(t.readReplicas(r)).toEqual(['b', 'c']);
+    expect(t.writeReplicas(r)).toEqual(['d', 'b', 'c']);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { compareKeys, spanContains, type Key, type KeySpan } from '../model/index.js';
 import type { LeafRecord, RangeAssignment } from './assignment-store.js';
+import { readReplicas, writeReplicas } from './replicas.js';
 
 export class RangeTable {
   /** Ranges sorted by start. */
@@ -66,6 +67,16 @@ export class RangeTable {
       out.push(r);
     }
     return out;
+  }
+
+  /** Leaf ids to read the range from, best first (available, then leaving; never initializing). */
+  readReplicas(r: RangeAssignment): string[] {
+    return readReplicas(r);
+  }
+
+  /** Leaf ids every write to the range goes to (initializing included). */
+  writeReplicas(r: RangeAssignment): string[] {
+    return writeReplicas(r);
   }
 
   /**
