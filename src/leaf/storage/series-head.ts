@@ -15,6 +15,8 @@ export interface MemChunk {
   data: Uint8Array;
 }
 
+const EMPTY = new Float64Array(0);
+
 export class MemSeries {
   ht: Float64Array;
   hv: Float64Array;
@@ -31,8 +33,8 @@ export class MemSeries {
     readonly labels: Labels,
     readonly key: string,
   ) {
-    this.ht = new Float64Array(8);
-    this.hv = new Float64Array(8);
+    this.ht = EMPTY;
+    this.hv = EMPTY;
   }
 
   /** Seals the head into a chunk (no-op when empty). Returns the encoded bytes. */

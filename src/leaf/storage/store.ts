@@ -39,7 +39,7 @@ export interface StoreOptions {
   blockMs?: number;
   /** Blocks ending before (newest sample − retentionMs) are dropped (default: keep forever). */
   retentionMs?: number;
-  /** Take a snapshot automatically after this much WAL (default 256 MiB; 0 disables). */
+  /** Take a snapshot automatically after this much WAL (default 64 MiB ≈ 4M samples of replay; 0 disables). */
   snapshotEveryWalBytes?: number;
   logger?: Logger;
 }
@@ -247,7 +247,7 @@ export class DurableSeriesStore {
       return;
     }
     if (type !== REC_SAMPLES) return;
-    forEachSampleEntry(body, (id, t, v) => {
+    forEachSampleEntry(body, (id, t, v, n) => {
       const ms = this.byId.get(id);
       if (!ms) {
         this.logger.warn({ seriesId: id }, 'WAL: samples for an unknown series id; skipped');
@@ -255,9 +255,11 @@ export class DurableSeriesStore {
       }
       let from = 0;
       const lim = Math.max(ms.lastT, this.persistedUntil - 1);
-      while (from < t.length && t[from]! <= lim) from++;
-      if (from === t.length) return;
-      this.applySamples(ms, from === 0 ? t : t.subarray(from), from === 0 ? v : v.subarray(from));
+      while (from < n && t[from]! <= lim) from++;
+      if (from === n) return;
+      ms.append(t, v, from, n, this.chunkSamples, this.blockMs);
+      if (t[from]! < this.minT) this.minT = t[from]!;
+      if (t[n - 1]! > this.maxT) this.maxT = t[n - 1]!;
     });
   }
 
@@ -372,7 +374,7 @@ export class DurableSeriesStore {
   // ---------------------------------------------------------------- maintenance
 
   private maybeSnapshot(): void {
-    const every = this.opts.snapshotEveryWalBytes ?? 256 * 1024 * 1024;
+    const every = this.opts.snapshotEveryWalBytes ?? 64 * 1024 * 1024;
     if (every <= 0 || this.maintenanceRunning) return;
     if (this.wal.stats().bytesWritten - this.walBytesAtSnapshot < every) return;
     void this.snapshot().catch((e: unknown) => this.logger.error({ err: e }, 'automatic snapshot failed'));

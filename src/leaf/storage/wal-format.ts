@@ -133,8 +133,14 @@ export function decodeSeriesBody(body: Uint8Array): SeriesRecord[] {
   return out;
 }
 
-/** Calls `fn` per entry with freshly copied (8-byte aligned) columns. */
-export function forEachSampleEntry(body: Uint8Array, fn: (id: number, t: Float64Array, v: Float64Array) => void): void {
+let scratchT = new Float64Array(1024);
+let scratchV = new Float64Array(1024);
+
+/**
+ * Calls `fn(id, t, v, n)` per entry. `t`/`v` are shared scratch columns (valid only during the
+ * call; samples in [0, n)): no allocation per entry. Copy what you keep.
+ */
+export function forEachSampleEntry(body: Uint8Array, fn: (id: number, t: Float64Array, v: Float64Array, n: number) => void): void {
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const count = dv.getUint32(1, true);
   let p = 5;
@@ -143,13 +149,15 @@ export function forEachSampleEntry(body: Uint8Array, fn: (id: number, t: Float64
     const n = dv.getUint32(p + 4, true);
     p += 8;
     if (p + n * 16 > body.length) throw new Error('WAL: sample entry overruns its frame');
-    const t = new Float64Array(n);
-    const v = new Float64Array(n);
-    new Uint8Array(t.buffer).set(body.subarray(p, p + n * 8));
+    if (scratchT.length < n) {
+      scratchT = new Float64Array(n * 2);
+      scratchV = new Float64Array(n * 2);
+    }
+    new Uint8Array(scratchT.buffer, 0, n * 8).set(body.subarray(p, p + n * 8));
     p += n * 8;
-    new Uint8Array(v.buffer).set(body.subarray(p, p + n * 8));
+    new Uint8Array(scratchV.buffer, 0, n * 8).set(body.subarray(p, p + n * 8));
     p += n * 8;
-    fn(id, t, v);
+    fn(id, scratchT, scratchV, n);
   }
 }
 

@@ -48,9 +48,10 @@ describe('WAL frames', () => {
     const b = scanFrame(buf, a.end);
     expect(b.kind === 'frame' && b.type === REC_SAMPLES).toBe(true);
     if (b.kind !== 'frame') return;
-    forEachSampleEntry(b.body, (id, t, v) => {
+    forEachSampleEntry(b.body, (id, t, v, n) => {
       expect(id).toBe(7);
-      expect(Array.from(t)).toEqual([1, 2]);
+      expect(n).toBe(2);
+      expect(Array.from(t.subarray(0, n))).toEqual([1, 2]);
       expect(Object.is(v[1], -0)).toBe(true);
     });
     expect(scanFrame(buf, b.end).kind).toBe('end');
