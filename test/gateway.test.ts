@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CanopyError, formatLabels, STALE_NAN, isStaleNaN } from '../src/model/index.js';
 import { LeafClient } from '../src/rpc/index.js';
-import { labelsOf, startCluster, type Cluster, type SeriesIn } from './gateway-harness.js';
+import { createGatewayMetrics, routeWrite, Topology } from '../src/router/index.js';
+import { labelsOf, silent, startCluster, type Cluster, type SeriesIn } from './gateway-harness.js';
 
 const T0 = 1_700_000_000_000;
 const ts = [T0 - 60_000, T0 - 30_000, T0];
@@ -98,6 +99,27 @@ describe('gateway Write (3 leaves, RF 1)', () => {
     expect((err as CanopyError).code).toBe('INVALID_ARGUMENT');
     expect((err as CanopyError).message).toMatch(/series 0 \{job="x"\}: invalid_labels: series has no metric name/);
     await expect(c.client.write('bad tenant!', [up('api', 'a:1')])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/invalid tenant/) });
+  });
+
+  it('timestamps: negative ones rejected per sample by the leaf, non-integers by the router', async () => {
+    const neg = await c.client.write('default', [
+      up('web', 'w:4'),
+      { labels: labelsOf({ __name__: 'up', job: 'web', instance: 'w:5' }), t: [-5, T0], v: [1, 1] },
+    ]);
+    expect(neg.rejections.map((r) => [r.seriesIndex, r.reason, r.rejectedSamples])).toEqual([[1, 'invalid_timestamp', 1]]);
+    expect(neg.acceptedSamples).toBe(4);
+    // In process (e.g. an HTTP ingest path): a fractional timestamp cannot go on the leaf wire.
+    const topology = new Topology(c.store, undefined, silent);
+    try {
+      const res = await routeWrite({ topology, metrics: createGatewayMetrics(), logger: silent, leafTimeoutMs: 5000 }, 'default', [
+        { labels: labelsOf({ __name__: 'up', job: 'api', instance: 'f:1' }), t: [T0 + 0.5], v: [1] },
+        { labels: labelsOf({ __name__: 'up', job: 'api', instance: 'f:2' }), t: [T0], v: [1] },
+      ]);
+      expect(res.rejections.map((r) => [r.seriesIndex, r.reason])).toEqual([[0, 'invalid_timestamp']]);
+      expect(res.acceptedSeries).toBe(1);
+    } finally {
+      topology.close();
+    }
   });
 
   it('keeps the stale marker through the gateway', async () => {

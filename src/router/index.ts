@@ -4,5 +4,6 @@ export { routeWrite, resolveTenant, type WriteResult, type WriteSeriesIn } from 
 export { RemoteQuerier, matchersToProto } from './remote-querier.js';
 export { QueryContext, type QueryHealthOut, type HealthIssueOut, type PartialStrategy } from './query-context.js';
 export { Topology } from './topology.js';
+export { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 export { mergeSeriesSets } from './series-merge.js';
 export { DEFAULT_QUERY_TIMEOUT_MS, MAX_RANGE_POINTS } from './query-exec.js';

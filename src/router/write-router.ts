@@ -103,6 +103,14 @@ export async function routeWrite(deps: WriteRouterDeps, tenantIn: string, input:
       reject({ seriesIndex: i, series: safeFormat(labels), reason: 'mismatched_lengths', message: `${n} timestamps but ${s.v.length} values`, rejectedSamples: Math.max(n, s.v.length) });
       continue;
     }
+    // The leaf wire carries int64 ms: a timestamp that is not a safe integer cannot even be sent
+    // (in-process callers such as an HTTP ingest path may hand us one). Finer checks (negative,
+    // out of order, too old) are the leaf's, per sample.
+    const badT = firstUnsafeTimestamp(s.t);
+    if (badT >= 0) {
+      reject({ seriesIndex: i, series: safeFormat(labels), reason: 'invalid_timestamp', message: `sample ${badT}: timestamp ${s.t[badT]} is not an integer number of milliseconds`, rejectedSamples: n });
+      continue;
+    }
     const range = table.rangeOf(topology.encoder.keyOf(tenant, labels));
     if (!range || range.replicas.length === 0) {
       reject({ seriesIndex: i, series: safeFormat(labels), reason: 'unknown_range', message: 'no range (or no replica) holds the target key of this series', rejectedSamples: n });
@@ -227,6 +235,11 @@ function describeRejections(rejections: RejectionOut[]): InvalidArgumentError {
 function sortLabels(labels: readonly Label[]): Labels {
   const copy = labels.map((l) => ({ name: l.name, value: l.value }));
   return copy.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function firstUnsafeTimestamp(t: ArrayLike<number>): number {
+  for (let i = 0; i < t.length; i++) if (!Number.isSafeInteger(t[i])) return i;
+  return -1;
 }
 
 function safeFormat(labels: Labels): string {
