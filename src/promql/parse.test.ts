@@ -211,3 +211,17 @@ describe('parse: types and positions', () => {
     expect(neg.rhs.pos).toEqual({ start: 4, end: 6 });
   });
 });
+
+describe('parse: long and deep queries', () => {
+  it('parses long left-associative chains that Lezer alone would cut off', () => {
+    const q = Array.from({ length: 800 }, (_, i) => `m${i}`).join(' or ');
+    const e = parse(q);
+    expect(e.kind).toBe('BinaryExpr');
+    expect(formatExpr(e)).toBe(q);
+  });
+  it('reports absurd depth as a ParseError, never a crash', () => {
+    const q = Array.from({ length: 20_000 }, () => 'x').join(' + ');
+    expect(() => parse(q)).toThrow(/parse error/);
+    expect(() => parse('('.repeat(5000) + 'x' + ')'.repeat(5000))).toThrow(/parse error/);
+  });
+});

@@ -6,6 +6,7 @@
  * line:column (column in UTF-8 bytes, like Prometheus) and Prometheus's wording.
  */
 import { parser } from '@prometheus-io/lezer-promql';
+import type { Tree } from '@lezer/common';
 import type { Matcher } from '../model/index.js';
 import type { Expr } from './ast.js';
 import { check } from './check.js';
@@ -15,11 +16,40 @@ import { lezerInput } from './lezer-input.js';
 import { kids, newParseCtx, parseErrorAt } from './parse-context.js';
 import { firstErrorPos, syntaxError } from './syntax-errors.js';
 
+/**
+ * Runs the Lezer parse to completion. Lezer deliberately breaks very long left-associative chains
+ * (> 300 reductions, e.g. `a or b or …` with hundreds of terms) to keep editor trees shallow;
+ * a query engine needs the real tree, so that counter (an internal of @lezer/lr's Parse) is reset
+ * before every step. Absent the field, this is a plain parse.
+ */
+function lezerParse(text: string): Tree {
+  const p = parser.startParse(text) as ReturnType<typeof parser.startParse> & { bigReductionCount?: number };
+  for (;;) {
+    if (p.bigReductionCount !== undefined) p.bigReductionCount = 0;
+    const tree = p.advance();
+    if (tree) return tree;
+  }
+}
+
+/** Stack exhaustion on absurdly deep or long queries becomes a ParseError, not a crash. */
+function guardDepth<T>(query: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError) throw parseErrorAt(query, 0, 'expression is too deeply nested or too long');
+    throw e;
+  }
+}
+
 export function parse(query: string): Expr {
+  return guardDepth(query, () => parseUnguarded(query));
+}
+
+function parseUnguarded(query: string): Expr {
   const lex = tokenize(query);
   const ctx = newParseCtx(query, lex.tokens);
   if (!lex.error && lex.tokens.length === 1) throw parseErrorAt(query, 0, 'no expression found in input');
-  const tree = parser.parse(lezerInput(query, lex.tokens));
+  const tree = lezerParse(lezerInput(query, lex.tokens));
   const synPos = firstErrorPos(tree);
   if (lex.error && (synPos === undefined || lex.error.at <= synPos)) throw parseErrorAt(query, lex.error.pos, lex.error.message);
   if (synPos !== undefined) throw syntaxError(ctx, synPos);
@@ -37,7 +67,7 @@ export function parseSeriesSelector(s: string): Matcher[] {
   const lex = tokenize(s);
   const ctx = newParseCtx(s, lex.tokens);
   if (!lex.error && lex.tokens.length === 1) throw parseErrorAt(s, 0, 'no expression found in input');
-  const tree = parser.parse(lezerInput(s, lex.tokens));
+  const tree = lezerParse(lezerInput(s, lex.tokens));
   const synPos = firstErrorPos(tree);
   if (lex.error && (synPos === undefined || lex.error.at <= synPos)) throw parseErrorAt(s, lex.error.pos, lex.error.message);
   if (synPos !== undefined) throw syntaxError(ctx, synPos);
