@@ -1,6 +1,6 @@
 /**
  * `npm run conformance -- [--json] [--file NAME]… [--line N]… [--verbose] [--no-variants]
- *  [--no-range-check] [--target engine|gateway] [--dir DIR] [--report PATH] [--md PATH]`
+ *  [--no-range-check] [--target engine|gateway] [--dir DIR] [--report PATH] [--md PATH [--note TEXT]…]`
  *
  * Runs Prometheus's promqltest scripts against Canopy's engine over in-memory data (default), or
  * with `--target gateway` through an embedded cluster (3 leaves + gateway, real gRPC on loopback). Prints each
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       `Target: ${targetName}. ${calls.instant} instant + ${calls.range} range queries in ${secs} s.`,
       'start_timestamps.test: the runner parses `@st` load lines, but the storage contract (`Series`: labels, t, v) has no start-timestamp column, so start timestamps never reach the engine; its float evals run and most fail until the contract carries them.',
       'A PromQL parse error fails only its own eval here (upstream would reject the whole file).',
+      ...argValues(argv, '--note'),
     ];
     writeFileSync(mdPath, markdownSummary(res.cases, c, { command, when: new Date().toISOString(), commit, notes }));
     out(`markdown summary: ${mdPath}`);
