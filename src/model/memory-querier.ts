@@ -13,31 +13,45 @@ export class MemoryQuerier implements Querier {
     this.series = [...series].sort((a, b) => compareLabels(a.labels, b.labels));
   }
 
-  /** Builds from per-series sample lists, merging duplicates by label set. */
+  /**
+   * Builds from per-series sample lists, merging duplicates by label set (last write wins on
+   * equal timestamps). Values are copied through Float64Arrays only: V8 canonicalises NaNs stored
+   * in plain JS arrays, which would turn the stale marker into an ordinary NaN.
+   */
   static fromSamples(rows: Iterable<{ labels: Labels; t: ArrayLike<number>; v: ArrayLike<number> }>): MemoryQuerier {
-    const byKey = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
+    const byKey = new Map<string, { labels: Labels; parts: { t: ArrayLike<number>; v: ArrayLike<number> }[]; n: number }>();
     for (const r of rows) {
       const k = labelsKey(r.labels);
       let e = byKey.get(k);
-      if (!e) byKey.set(k, (e = { labels: r.labels, t: [], v: [] }));
-      for (let i = 0; i < r.t.length; i++) {
-        e.t.push(r.t[i]!);
-        e.v.push(r.v[i]!);
-      }
+      if (!e) byKey.set(k, (e = { labels: r.labels, parts: [], n: 0 }));
+      e.parts.push({ t: r.t, v: r.v });
+      e.n += r.t.length;
     }
     const out: Series[] = [];
     for (const e of byKey.values()) {
-      const idx = e.t.map((_, i) => i).sort((a, b) => e.t[a]! - e.t[b]!);
-      const t = new Float64Array(idx.length);
-      const v = new Float64Array(idx.length);
+      const ts = new Float64Array(e.n);
+      const vs = new Float64Array(e.n);
+      let k = 0;
+      for (const p of e.parts) {
+        for (let i = 0; i < p.t.length; i++, k++) {
+          ts[k] = p.t[i]!;
+          vs[k] = p.v[i]!;
+        }
+      }
+      // Stable sort of indices by time; later parts win on equal timestamps.
+      const idx = new Uint32Array(e.n);
+      for (let i = 0; i < e.n; i++) idx[i] = i;
+      const order = Array.from(idx).sort((a, b) => ts[a]! - ts[b]! || a - b);
+      const t = new Float64Array(e.n);
+      const v = new Float64Array(e.n);
       let n = 0;
-      for (const i of idx) {
-        if (n > 0 && t[n - 1] === e.t[i]) {
-          v[n - 1] = e.v[i]!; // last write wins
+      for (const i of order) {
+        if (n > 0 && t[n - 1] === ts[i]) {
+          v[n - 1] = vs[i]!;
           continue;
         }
-        t[n] = e.t[i]!;
-        v[n] = e.v[i]!;
+        t[n] = ts[i]!;
+        v[n] = vs[i]!;
         n++;
       }
       out.push({ labels: e.labels, t: t.subarray(0, n), v: v.subarray(0, n) });
