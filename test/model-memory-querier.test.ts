@@ -4,7 +4,12 @@ import { MemoryQuerier, STALE_NAN, isStaleNaN, labelsFromRecord } from '../src/m
 describe('MemoryQuerier', () => {
   it('keeps the stale marker bit-exact through fromSamples', async () => {
     const t = new Float64Array([1000, 2000, 3000]);
-    const v = new Float64Array([1, STALE_NAN, NaN]);
+    // Assign element-wise: an array literal would canonicalise the marker before the test starts.
+    const v = new Float64Array(3);
+    v[0] = 1;
+    v[1] = STALE_NAN;
+    v[2] = NaN;
+    expect(isStaleNaN(v[1]!)).toBe(true);
     const q = MemoryQuerier.fromSamples([{ labels: labelsFromRecord({ __name__: 'x' }), t, v }]);
     const [s] = await q.select([], { start: 0, end: 10_000 });
     expect(s!.v.length).toBe(3);
