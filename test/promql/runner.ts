@@ -188,6 +188,9 @@ function fail(cmd: EvalCmd, q: Query, message: string, got?: string): never {
 /** Checks a successful main/variant query: no failure expected, annotations, result. */
 function checkOutput(cmd: EvalCmd, q: Query, out: TargetOutput): void {
   if (expectsFailure(cmd)) fail(cmd, q, `expected error evaluating query but got none`, fmtValue(out.value));
+  // Range queries always yield a matrix; `expect range vector` asks for one from an instant query.
+  if ((cmd.mode === 'range' || cmd.rangeVector) && out.value.resultType !== 'matrix')
+    fail(cmd, q, `expected a matrix result, but got ${out.value.resultType}`, fmtValue(out.value));
   const ann = checkAnnotations(cmd, out.warnings, out.infos);
   if (ann) fail(cmd, q, ann, fmtValue(out.value));
   const bad = compareResult(cmd, out.value, isOrdered(cmd));
