@@ -47,6 +47,12 @@ async function metadata<T>(deps: QueryDeps, opts: QueryOptionsIn, signal: AbortS
   }
 }
 
+/** `2026-01-01T00:00:00.000Z (1767225600000)`; times out of Date's range print as ms only. */
+function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : `${d.toISOString()} (${ms})`;
+}
+
 const optMs = (x: number | undefined): number | undefined => (x && x !== 0 ? Number(x) : undefined);
 
 export function queryService(deps: QueryDeps): QueryHandlers {
@@ -90,8 +96,8 @@ export function queryService(deps: QueryDeps): QueryHandlers {
       const plan = planQuery(req.query, expr, { tenant: ctx.tenant, encoder: deps.topology.encoder, table: ctx.table, leafUp: deps.topology.leafUp });
       const isRange = Number(req.stepMs) > 0;
       const evalLine = isRange
-        ? `Evaluation: range [${Number(req.startMs)}, ${Number(req.endMs)}] step ${Number(req.stepMs)}ms`
-        : `Evaluation: instant at ${req.timeMs ? Number(req.timeMs) : 'now'}`;
+        ? `Evaluation: range [${isoTime(Number(req.startMs))}, ${isoTime(Number(req.endMs))}] step ${Number(req.stepMs)}ms`
+        : `Evaluation: instant at ${req.timeMs ? isoTime(Number(req.timeMs)) : 'now'}`;
       let text = `${describePlan(plan)}\n${evalLine}`;
       const json: Record<string, unknown> = { ...planToJson(plan), evaluation: isRange ? { startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) } : { timeMs: Number(req.timeMs) || null } };
       if (req.analyze) {
