@@ -89,12 +89,13 @@ export function decodeChunkTable(file: Uint8Array): ChunkColumns {
   if (ids.length <= 1) {
     const dd = t.getChild('data')!.data[0];
     const n = t.numRows;
+    // IPC buffers are padded (to 8/64 bytes): `values` may be longer than the row count.
     return {
-      seriesId: ids[0] ?? new Uint32Array(0),
-      minT: col<Float64Array>('min_t')[0] ?? new Float64Array(0),
-      maxT: col<Float64Array>('max_t')[0] ?? new Float64Array(0),
-      count: col<Uint32Array>('count')[0] ?? new Uint32Array(0),
-      flags: col<Uint8Array>('flags')[0] ?? new Uint8Array(0),
+      seriesId: (ids[0] ?? new Uint32Array(0)).subarray(0, n),
+      minT: (col<Float64Array>('min_t')[0] ?? new Float64Array(0)).subarray(0, n),
+      maxT: (col<Float64Array>('max_t')[0] ?? new Float64Array(0)).subarray(0, n),
+      count: (col<Uint32Array>('count')[0] ?? new Uint32Array(0)).subarray(0, n),
+      flags: (col<Uint8Array>('flags')[0] ?? new Uint8Array(0)).subarray(0, n),
       offsets: dd ? (dd.valueOffsets as Int32Array).subarray(0, n + 1) : Int32Array.of(0),
       bytes: dd ? (dd.values as Uint8Array) : new Uint8Array(0),
     };
