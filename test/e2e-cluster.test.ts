@@ -162,6 +162,14 @@ describe('e2e: 3 leaves behind a gateway', () => {
     await expect(c.client.explain('sum(', T0)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('the sample limit bounds what a leaf returns (RESOURCE_EXHAUSTED, not a partial answer)', async () => {
+    const err = (await c.client.instant('max_over_time(http_requests_total[10m])', T0, { maxSamples: 20 }).catch((e: unknown) => e)) as CanopyError;
+    expect(err.code).toBe('RESOURCE_EXHAUSTED');
+    expect(err.message).toMatch(/from this leaf, more than the limit of 20/);
+    const ok = await c.client.instant('max_over_time(http_requests_total[10m])', T0, { maxSamples: 1000 });
+    expect(ok.vector).toHaveLength(3);
+  });
+
   it('tenants are isolated on the query path', async () => {
     const res = await c.client.instant('up', T0, { tenant: 'other' });
     expect(res.vector).toEqual([]);

@@ -43,6 +43,8 @@ export interface QueryContextInit {
   timeoutMs: number;
   strategy: PartialStrategy;
   logger: Logger;
+  /** Per-leaf bound on samples returned by one fetch (0 = none); a memory guard, see remote-querier. */
+  maxSamplesPerLeaf?: number;
   /** Cancelled when the client goes away. */
   parentSignal?: AbortSignal;
   id?: string;
@@ -54,6 +56,7 @@ export class QueryContext {
   readonly table: RangeTable;
   readonly strategy: PartialStrategy;
   readonly logger: Logger;
+  readonly maxSamplesPerLeaf: number;
   readonly startedAt = performance.now();
   /** Absolute deadline, ms since epoch. */
   readonly deadline: number;
@@ -74,6 +77,7 @@ export class QueryContext {
     this.tenant = init.tenant;
     this.table = init.table;
     this.strategy = init.strategy;
+    this.maxSamplesPerLeaf = init.maxSamplesPerLeaf ?? 0;
     this.logger = init.logger.child({ queryId: this.id, tenant: init.tenant });
     this.deadline = Date.now() + init.timeoutMs;
     this.timer = setTimeout(() => {

@@ -5,7 +5,7 @@
  * and all children failing is an error either way.
  */
 import type { Logger } from 'pino';
-import { Engine, type EngineOptions, type QueryOutput } from '../engine/index.js';
+import { DEFAULT_ENGINE_OPTIONS, Engine, type EngineOptions, type QueryOutput } from '../engine/index.js';
 import { CanopyError, DeadlineError, InvalidArgumentError, UnavailableError } from '../model/index.js';
 import { parse, type Expr } from '../promql/index.js';
 import type { QueryOptions__Output } from '../rpc/gen/canopy/v1/QueryOptions.js';
@@ -38,6 +38,8 @@ export function newContext(deps: QueryDeps, opts: QueryOptionsIn, parentSignal?:
     timeoutMs,
     strategy: opts?.partialResponse === 'ABORT' ? 'abort' : 'warn',
     logger: deps.logger,
+    // The engine's sample limit also bounds what any one leaf may return for one fetch.
+    maxSamplesPerLeaf: opts?.maxSamples && opts.maxSamples > 0 ? Number(opts.maxSamples) : deps.engine.maxSamples ?? DEFAULT_ENGINE_OPTIONS.maxSamples,
     parentSignal,
   });
 }

@@ -52,6 +52,7 @@ export class RemoteQuerier implements Querier {
           tenant: ctx.tenant,
           queryId: ctx.id,
           ranges,
+          maxSamples: ctx.maxSamplesPerLeaf,
           fragment: { selector: { matchers: matchersToProto(matchers), startMs: start, endMs: end, raw: true, labelsOnly: hints.labelsOnly ?? false } },
         },
         { signal: ctx.signal, deadlineMs: ctx.deadline },
