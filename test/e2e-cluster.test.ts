@@ -7,8 +7,9 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/index.js';
+import { startLeaf } from '../src/leaf/index.js';
 import { CanopyError, formatLabels, MemoryQuerier } from '../src/model/index.js';
-import { leafExecuteCount, labelsOf, startCluster, type Cluster, type SeriesIn } from './gateway-harness.js';
+import { leafExecuteCount, labelsOf, silent, startCluster, type Cluster, type SeriesIn } from './gateway-harness.js';
 
 const T0 = 1_700_000_000_000;
 const STEP = 15_000;
@@ -222,6 +223,18 @@ describe('e2e: failures and partial responses', () => {
   it('Admin reports the stopped leaf down', async () => {
     const leaves = await c.client.leaves();
     expect(leaves.leaves.map((l) => l.state)).toEqual(['up', 'down', 'up']);
+  });
+
+  it('a leaf re-registered at a new address is used at once', async () => {
+    const fresh = await startLeaf({ id: 'leaf-1', listen: '127.0.0.1:0', logger: silent });
+    c.leaves[1] = fresh; // stopped by the cluster's stop()
+    await c.store.putLeaf({ id: 'leaf-1', address: fresh.address });
+    await new Promise((r) => setTimeout(r, 10));
+    const w = await c.client.write('default', DATA.filter((s) => s.labels.some((l) => l.name === 'job' && l.value === 'node')));
+    expect(w.acceptedSeries).toBe(2);
+    const res = await c.client.instant('up', T0, { partialResponse: 'ABORT' });
+    expect(res.vector).toHaveLength(4);
+    expect(res.health).toMatchObject({ expectedChildren: 3, completedChildren: 3, partial: false });
   });
 });
 
