@@ -4,7 +4,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { InvalidArgumentError, type KeySpan, type LabelHints, type Matcher, type Series } from '../model/index.js';
+import { compareLabels, InvalidArgumentError, labelsKey, type KeySpan, type LabelHints, type Matcher, type Series } from '../model/index.js';
 import { toServiceError } from '../rpc/status.js';
 import type { LeafHandlers } from '../rpc/gen/canopy/v1/Leaf.js';
 import type { KeyRange__Output } from '../rpc/gen/canopy/v1/KeyRange.js';
@@ -88,11 +88,11 @@ export function leafService(ctx: LeafServiceContext): LeafHandlers {
         if (lists.length === 0) throw new InvalidArgumentError('series request needs at least one selector');
         for (const ms of lists) {
           for (const s of store?.selectSeries(ms, spans, start ?? -Infinity, end ?? Infinity, true) ?? []) {
-            seen.set(JSON.stringify(s.labels), s);
+            seen.set(labelsKey(s.labels), s);
           }
         }
         let out = [...seen.values()];
-        if (lists.length > 1) out = sortByLabels(out);
+        if (lists.length > 1) out.sort((a, b) => compareLabels(a.labels, b.labels));
         if (req.limit > 0) out = out.slice(0, req.limit);
         cb(null, { series: out.map((s) => ({ labels: s.labels.map((l) => ({ name: l.name, value: l.value })) })) });
       } catch (e) {
@@ -147,19 +147,6 @@ function rangeStats(rangeId: string, tenant: string, st: ReturnType<LeafStore['s
     minTimeMs: Number.isFinite(st.minTimeMs) ? st.minTimeMs : 0,
     maxTimeMs: Number.isFinite(st.maxTimeMs) ? st.maxTimeMs : 0,
   };
-}
-
-function sortByLabels(series: Series[]): Series[] {
-  return series.sort((a, b) => {
-    const n = Math.min(a.labels.length, b.labels.length);
-    for (let i = 0; i < n; i++) {
-      const x = a.labels[i]!;
-      const y = b.labels[i]!;
-      if (x.name !== y.name) return x.name < y.name ? -1 : 1;
-      if (x.value !== y.value) return x.value < y.value ? -1 : 1;
-    }
-    return a.labels.length - b.labels.length;
-  });
 }
 
 type LabelsCall = grpc.ServerUnaryCall<import('../rpc/gen/canopy/v1/LeafLabelsRequest.js').LeafLabelsRequest__Output, unknown>;
