@@ -96,6 +96,8 @@ const WAL_DIR = 'wal';
 export class DurableSeriesStore {
   private readonly byId = new Map<number, MemSeries>();
   private readonly byTenant = new Map<string, Map<string, MemSeries>>();
+  /** Postings: tenant → "name\xffvalue" → series having that label (insertion order). */
+  private readonly postings = new Map<string, Map<string, MemSeries[]>>();
   private blocks: PersistedBlock[] = [];
   private nextId = 0;
   /** Samples before this time live in persisted blocks; newer writes below it are refused. */
@@ -230,6 +232,14 @@ export class DurableSeriesStore {
     let m = this.byTenant.get(tenant);
     if (!m) this.byTenant.set(tenant, (m = new Map()));
     m.set(key, ms);
+    let p = this.postings.get(tenant);
+    if (!p) this.postings.set(tenant, (p = new Map()));
+    for (const l of labels) {
+      const k = l.name + '\xff' + l.value;
+      const list = p.get(k);
+      if (list) list.push(ms);
+      else p.set(k, [ms]);
+    }
     if (id >= this.nextId) this.nextId = id + 1;
     return ms;
   }
@@ -277,7 +287,19 @@ export class DurableSeriesStore {
     const out: Series[] = [];
     const start = hints.start;
     const end = hints.end;
-    for (const s of m.values()) {
+    // Candidates: the shortest postings list among non-empty equality matchers, else all series.
+    let candidates: Iterable<MemSeries> = m.values();
+    const p = this.postings.get(tenant);
+    let best = Infinity;
+    for (const x of matchers) {
+      if (x.type !== '=' || x.value === '') continue;
+      const list = p?.get(x.name + '\xff' + x.value) ?? [];
+      if (list.length < best) {
+        best = list.length;
+        candidates = list;
+      }
+    }
+    for (const s of candidates) {
       if (!matchesLabels(ms, s.labels)) continue;
       const r = this.readSeries(s, start, end, hints.labelsOnly === true);
       if (r) out.push(r);

@@ -45,6 +45,11 @@ export function replayWal(
     const file = segmentPath(walDir, seg);
     const buf = fs.readFileSync(file);
     const isLast = si === segs.length - 1;
+    if (buf.length === 0) {
+      // An empty segment (opened, never written) holds nothing: remove it so restarts do not pile them up.
+      fs.rmSync(file, { force: true });
+      continue;
+    }
     res.segments.push(seg);
     let pos = 0;
     for (;;) {
