@@ -37,9 +37,9 @@ export function spansFromProto(ranges: readonly KeyRange__Output[] | undefined):
   return ranges.map((r) => ({ start: new Uint8Array(r.start ?? []), end: new Uint8Array(r.end ?? []) }));
 }
 
-/** Request times: 0 means unbounded (proto3 default). */
+/** Request times: 0 means unbounded (proto3 default); any other value is a bound, even negative. */
 function timeHints(startMs: number, endMs: number): { start?: number; end?: number } {
-  return { start: startMs > 0 ? startMs : undefined, end: endMs > 0 ? endMs : undefined };
+  return { start: startMs !== 0 ? startMs : undefined, end: endMs !== 0 ? endMs : undefined };
 }
 
 function selectorsFromProto(sel: readonly MatcherList__Output[]): Matcher[][] {
