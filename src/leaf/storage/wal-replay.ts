@@ -40,11 +40,15 @@ export function replayWal(
   const all = listSegments(walDir);
   const segs = all.filter((s) => s >= fromSegment);
   const res: ReplayResult = { segments: [], frames: 0, bytes: 0, tornTails: 0, corruptions: 0, discardedBytes: 0, nextSegment: Math.max(fromSegment, (all.at(-1) ?? -1) + 1) };
+  // The last segment that holds bytes: a crash right after a rotation leaves an empty newest
+  // segment, and the torn tail is then in the one before it.
+  let lastNonEmpty = -1;
+  for (let si = 0; si < segs.length; si++) if (fs.statSync(segmentPath(walDir, segs[si]!)).size > 0) lastNonEmpty = si;
   for (let si = 0; si < segs.length; si++) {
     const seg = segs[si]!;
     const file = segmentPath(walDir, seg);
     const buf = fs.readFileSync(file);
-    const isLast = si === segs.length - 1;
+    const isLast = si >= lastNonEmpty;
     if (buf.length === 0) {
       // An empty segment (opened, never written) holds nothing: remove it so restarts do not pile them up.
       fs.rmSync(file, { force: true });

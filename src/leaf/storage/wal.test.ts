@@ -91,3 +91,21 @@ describe('WalWriter', () => {
     await w.close();
   });
 });
+
+describe('replayWal', () => {
+  it('treats a torn frame before an empty newest segment as a torn tail, not corruption', async () => {
+    const dir = tmp();
+    const w = await WalWriter.open(dir, 0, { fsync: 'always' });
+    for (let i = 0; i < 3; i++) await w.append([encodeSamplesFrame([{ id: i, t: Float64Array.of(i), v: Float64Array.of(i) }])]);
+    await w.close();
+    const f = path.join(dir, '00000000.seg');
+    fs.truncateSync(f, fs.statSync(f).size - 2);
+    fs.writeFileSync(path.join(dir, '00000001.seg'), new Uint8Array(0)); // crash right after a rotation
+    const seen: number[] = [];
+    const r = replayWal(dir, 0, (_t, body) => forEachSampleEntry(body, (id) => seen.push(id)));
+    expect(seen).toEqual([0, 1]);
+    expect(r.tornTails).toBe(1);
+    expect(r.corruptions).toBe(0);
+    expect(r.nextSegment).toBe(2);
+  });
+});
