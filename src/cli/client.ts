@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { canopyProto, CHANNEL_OPTIONS, encodeWriteRequest, fromServiceError } from '../rpc/index.js';
 import type { Labels } from '../model/index.js';
+import { decodeQueryResponse } from './query-wire.js';
 import type { QueryClient } from '../rpc/gen/canopy/v1/Query.js';
 import type { WriteClient } from '../rpc/gen/canopy/v1/Write.js';
 import type { AdminClient } from '../rpc/gen/canopy/v1/Admin.js';
@@ -41,7 +42,13 @@ export class GatewayClient {
     this.address = address;
     const p = canopyProto();
     const creds = grpc.credentials.createInsecure();
-    this.query = new p.Query(address, creds, CHANNEL_OPTIONS);
+    // Query answers are decoded by query-wire.ts (fast path for large matrices).
+    const q = p.Query.service;
+    const QueryCtor = grpc.makeGenericClientConstructor(
+      { ...q, Instant: { ...q.Instant, responseDeserialize: decodeQueryResponse }, Range: { ...q.Range, responseDeserialize: decodeQueryResponse } },
+      'Query',
+    ) as unknown as new (address: string, creds: grpc.ChannelCredentials, options: grpc.ChannelOptions) => QueryClient;
+    this.query = new QueryCtor(address, creds, CHANNEL_OPTIONS);
     // Separate channels: a long write stream must not queue behind queries (and vice versa).
     // Write requests are encoded by src/rpc's write-wire codec (columns copied as bytes, stale
     // markers preserved), so the client's serializer passes the bytes through.
