@@ -36,7 +36,7 @@ describe('leaf Write over gRPC', () => {
     const before = await counter('canopy_leaf_rejected_samples_total', 'invalid_labels');
     const res = await client.write('w1', [
       ser(up('good'), [1000, 2000], [1, 2]),
-      ser([{ name: '__name__', value: 'up' }, { name: '__bad', value: 'x' }], [1000], [1]),
+      ser([{ name: '__name__', value: 'up' }, { name: '', value: 'x' }], [1000], [1]),
       ser([{ name: 'job', value: 'x' }], [1000], [1]), // no metric name
       ser(labelsFromRecord({ __name__: 'm', job: 'x', bad: '\ud800' }), [1000], [1]), // lone surrogate → invalid UTF-8 on the wire? replaced by U+FFFD
       ser(up('neg'), [-5, 1000], [1, 2]),
@@ -46,7 +46,7 @@ describe('leaf Write over gRPC', () => {
     expect(res.acceptedSeries).toBe(4);
     const byIndex = Object.fromEntries(res.rejections.map((r) => [r.seriesIndex, r]));
     expect(byIndex[1]).toMatchObject({ reason: 'invalid_labels', rejectedSamples: 1 });
-    expect(byIndex[1]!.message).toMatch(/reserved/);
+    expect(byIndex[1]!.message).toMatch(/empty label name/);
     expect(byIndex[2]).toMatchObject({ reason: 'invalid_labels' });
     expect(byIndex[2]!.message).toMatch(/no metric name/);
     expect(byIndex[4]).toMatchObject({ reason: 'invalid_timestamp', rejectedSamples: 1, series: 'up{instance="neg", job="api"}' });

@@ -1,7 +1,8 @@
 /**
  * Validation of names, values, timestamps and tenants on the write path. Prometheus 3 allows any
- * valid UTF-8 label name; we accept that, but reject empty names, names starting with `__` other
- * than `__name__` (reserved), invalid UTF-8 and oversized strings.
+ * valid UTF-8 label name; we accept that, but reject empty names, invalid UTF-8 and oversized
+ * strings. Names starting with `__` are reserved by convention but accepted, as Prometheus's TSDB
+ * does (`__type__`/`__unit__` metadata labels are written by Prometheus 3 itself).
  */
 import { type Labels, METRIC_NAME } from './labels.js';
 
@@ -28,8 +29,6 @@ export function validateLabels(labels: Labels): string | undefined {
     if (name === METRIC_NAME) {
       hasName = true;
       if (value === '') return 'empty metric name';
-    } else if (name.startsWith('__')) {
-      return `label name "${name}" is reserved (names starting with "__" are internal)`;
     }
     if (!isWellFormed(name)) return `label name is not valid UTF-8: ${JSON.stringify(name)}`;
     if (!isWellFormed(value)) return `label value of "${name}" is not valid UTF-8`;

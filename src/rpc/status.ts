@@ -7,6 +7,9 @@ import { asCanopyError, CanopyError, type ErrorCode } from '../model/index.js';
 
 export function toServiceError(e: unknown): Partial<grpc.StatusObject> & Error {
   const ce = asCanopyError(e);
+  // grpc-js throws on status messages with lone UTF-16 surrogates (they can come back quoted from
+  // a user's query), which would leave the call unanswered: send a well-formed message always.
+  const message = wellFormed(ce.message);
   const metadata = new grpc.Metadata();
   if (ce.detail !== undefined) {
     try {
@@ -15,7 +18,11 @@ export function toServiceError(e: unknown): Partial<grpc.StatusObject> & Error {
       // detail not serialisable: the message still says what happened
     }
   }
-  return Object.assign(new Error(ce.message), { code: ce.grpcCode, details: ce.message, metadata });
+  return Object.assign(new Error(message), { code: ce.grpcCode, details: message, metadata });
+}
+
+function wellFormed(s: string): string {
+  return (s as unknown as { toWellFormed(): string }).toWellFormed();
 }
 
 const FROM_GRPC: Record<number, ErrorCode> = {
