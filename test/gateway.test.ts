@@ -72,7 +72,7 @@ describe('gateway Write (3 leaves, RF 1)', () => {
     const old: SeriesIn = { labels: labelsOf({ __name__: 'up', job: 'node', instance: 'n:1' }), t: [T0 - 120_000], v: [5] };
     const res = await c.client.write('default', [
       up('api', 'a:3'),
-      { labels: labelsOf({ __name__: 'up', job: 'api', __bad: 'x' }), t: [T0], v: [1] },
+      { labels: [{ name: '', value: 'x' }, { name: '__name__', value: 'up' }, { name: 'job', value: 'api' }], t: [T0], v: [1] }, // empty label name
       old,
       { labels: labelsOf({ __name__: 'up', job: 'web', instance: 'w:2' }), t: [T0, T0 + 1], v: [1, 1] },
       { labels: labelsOf({ __name__: 'up', job: 'web', instance: 'w:3' }), t: [T0, T0 + 1], v: [1] },
