@@ -1,0 +1,379 @@
+/**
+ * The generic fan-out executor: runs one fragment over a set of children (ranges), each with its
+ * replica leaves ranked best first, and returns the complete answers plus the health of the
+ * fan-out. It knows nothing of gRPC or series: `call(leafId, childIds, signal, info)` does one
+ * leaf request for a set of children and returns a value or an async stream of values.
+ *
+ * Behaviour:
+ *  - children are grouped by their current replica; one call per leaf group, all in parallel;
+ *  - an open breaker makes a child skip to its next replica (the skipped one stays a last resort);
+ *  - hedging (first round only): if a group's call has not answered after the hedge delay of its
+ *    leaf, the same children are sent to their next replicas; the first complete answer wins
+ *    and the loser is cancelled through its AbortSignal. Results are always disjoint: either the
+ *    primary's single answer covers the group, or the hedge calls (which together cover it) do;
+ *  - a failed call (error, or a stream that broke halfway: its items are discarded) → its
+ *    children retry on their next replicas; when none is left they fail `unavailable`
+ *    (`timeout` if the last error was a deadline);
+ *  - at the soft deadline every call still running is cancelled and its children fail `timeout`;
+ *  - an error another replica would repeat (bad argument, limit: `isFatal`) cancels everything
+ *    and is thrown as is;
+ *  - the caller's signal aborting (client gone, hard deadline) throws DeadlineError / CANCELLED.
+ *
+ * Health: every child is expected; failures are recorded with their issue; `fallback_used`
+ * (answer from a non-primary replica, with why) and `hedged` (a hedge was sent, and who won) are
+ * notes. With `strategy`, `decidePartial` runs on the health afterwards and throws.
+ */
+import type { Logger } from 'pino';
+import { CanopyError, DeadlineError } from '../model/index.js';
+import { fromServiceError } from '../rpc/index.js';
+import { NOT_LEAF_FAULT, type BreakerRegistry } from './breaker.js';
+import { childController, computeDeadlines, deadlineSignal, DeadlineReason, sleep, type Deadlines } from './deadline.js';
+import { assertAnswerable, HealthBuilder, type HealthIssue, type PartialStrategy, type QueryHealth } from './health.js';
+import { hedgeDelay, hedgeOptions, type HedgeOptions } from './hedge.js';
+import type { LatencyTracker } from './latency.js';
+
+export interface Child {
+  id: string;
+  /** Replica leaf ids, best first (see resolver.ts); empty = no readable replica. */
+  replicas: readonly string[];
+}
+
+export interface CallInfo {
+  /** 0 for a child's first choice, n for its n-th fallback round. */
+  round: number;
+  /** True for a hedge call (the same children are also being asked elsewhere). */
+  hedge: boolean;
+  /** The query's hard deadline (ms since epoch): send it to the leaf as the gRPC deadline. */
+  deadlineAt: number;
+  /** The soft deadline: the executor cancels the call at this point. */
+  softDeadlineAt: number;
+}
+
+/**
+ * One leaf request for `childIds`. Must honour `signal` (cancel the RPC); the executor does not
+ * wait for a call after aborting it. A stream's values count only if the stream completes.
+ */
+export type LeafCall<T> = (leafId: string, childIds: readonly string[], signal: AbortSignal, info: CallInfo) => Promise<T> | AsyncIterable<T>;
+
+export interface ExecuteOptions<T> {
+  children: readonly Child[];
+  call: LeafCall<T>;
+  breakers?: BreakerRegistry;
+  latency?: LatencyTracker;
+  /** Hedging policy; `false` disables it. Default: on, delays from `latency`. */
+  hedge?: HedgeOptions | false;
+  /** Default: computeDeadlines({}) at the call. */
+  deadlines?: Deadlines;
+  /** The query's signal (client cancellation, hard deadline). */
+  signal?: AbortSignal;
+  /** When set, the health is checked afterwards (decidePartial) and the error thrown. */
+  strategy?: PartialStrategy;
+  /** Accumulate into this query-wide builder (several fan-outs per query); default a fresh one. */
+  health?: HealthBuilder;
+  /** Errors not worth retrying elsewhere. Default: codes INVALID_ARGUMENT, PARSE, RESOURCE_EXHAUSTED, NOT_FOUND. */
+  isFatal?: (e: CanopyError) => boolean;
+  logger?: Logger;
+}
+
+/** One complete call: its items cover exactly `childIds`. */
+export interface CallResult<T> {
+  leafId: string;
+  childIds: string[];
+  items: T[];
+  ms: number;
+}
+
+export type ChildOutcome = { status: 'ok'; leafId: string } | { status: 'failed'; issue: HealthIssue };
+
+export interface ExecuteResult<T> {
+  results: CallResult<T>[];
+  children: Map<string, ChildOutcome>;
+  /** The issues of this fan-out (failures and notes). */
+  issues: HealthIssue[];
+  /** The builder's health after this fan-out (query-wide if a builder was passed). */
+  health: QueryHealth;
+}
+
+interface Pending {
+  child: Child;
+  /** Index in child.replicas of the replica to use (or try next). */
+  idx: number;
+  /** Why an earlier replica was left (for fallback_used). */
+  why?: string;
+  last?: { leafId: string; error: CanopyError };
+}
+
+interface Outcome<T> {
+  results: CallResult<T>[];
+  failed: Map<string, HealthIssue>;
+  notes: HealthIssue[];
+}
+
+type Attempt<T> = { ok: true; items: T[]; ms: number } | { ok: false; aborted: boolean; error: CanopyError; ms: number };
+
+function isAsyncIterable<T>(v: unknown): v is AsyncIterable<T> {
+  return v != null && typeof (v as AsyncIterable<T>)[Symbol.asyncIterator] === 'function';
+}
+
+async function collect<T>(r: Promise<T> | AsyncIterable<T>, signal: AbortSignal): Promise<T[]> {
+  if (!isAsyncIterable<T>(r)) return [await r];
+  const items: T[] = [];
+  for await (const v of r) {
+    if (signal.aborted) throw new CanopyError('CANCELLED', 'call cancelled');
+    items.push(v);
+  }
+  return items;
+}
+
+/** Settles with `p`, or rejects as soon as `signal` aborts (without waiting for `p`). */
+function raceAbort<R>(p: Promise<R>, signal: AbortSignal): Promise<R> {
+  if (signal.aborted) {
+    p.catch(() => {});
+    return Promise.reject(new CanopyError('CANCELLED', 'call cancelled'));
+  }
+  return new Promise<R>((resolve, reject) => {
+    const on = (): void => reject(new CanopyError('CANCELLED', 'call cancelled'));
+    signal.addEventListener('abort', on, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', on);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', on);
+        reject(e);
+      },
+    );
+  });
+}
+
+const defaultFatal = (e: CanopyError): boolean => NOT_LEAF_FAULT.has(e.code);
+
+const empty = <T>(): Outcome<T> => ({ results: [], failed: new Map(), notes: [] });
+
+function mergeInto<T>(out: Outcome<T>, o: Outcome<T>): Outcome<T> {
+  out.results.push(...o.results);
+  for (const [k, v] of o.failed) out.failed.set(k, v);
+  out.notes.push(...o.notes);
+  return out;
+}
+
+class Execution<T> {
+  fatal: CanopyError | undefined;
+  private readonly hedge;
+  private readonly isFatal: (e: CanopyError) => boolean;
+
+  constructor(
+    private readonly o: ExecuteOptions<T>,
+    private readonly deadlines: Deadlines,
+    private readonly abortAll: (e: CanopyError) => void,
+  ) {
+    this.hedge = hedgeOptions(o.hedge);
+    this.isFatal = o.isFatal ?? defaultFatal;
+  }
+
+  /** Index of the replica to use from p.idx on: the first whose breaker is not open, else p.idx. */
+  private pick(p: Pending): Pending | undefined {
+    const rs = p.child.replicas;
+    if (p.idx >= rs.length) return undefined;
+    for (let i = p.idx; i < rs.length; i++) {
+      if (this.o.breakers?.state(rs[i]!) !== 'open') {
+        if (i === p.idx) return p;
+        const skipped = rs.slice(p.idx, i).join(', ');
+        return { ...p, idx: i, why: `circuit breaker open for ${skipped}` };
+      }
+    }
+    return p;
+  }
+
+  async cover(pending: readonly Pending[], round: number, signal: AbortSignal): Promise<Outcome<T>> {
+    const out = empty<T>();
+    const groups = new Map<string, Pending[]>();
+    for (const p0 of pending) {
+      const p = this.pick(p0);
+      if (!p) {
+        out.failed.set(p0.child.id, this.exhausted(p0));
+        continue;
+      }
+      const leaf = p.child.replicas[p.idx]!;
+      let g = groups.get(leaf);
+      if (!g) groups.set(leaf, (g = []));
+      g.push(p);
+    }
+    const parts = await Promise.all([...groups].map(([leaf, ps]) => this.attempt(leaf, ps, round, signal)));
+    for (const part of parts) mergeInto(out, part);
+    return out;
+  }
+
+  private exhausted(p: Pending): HealthIssue {
+    if (!p.last) return { kind: 'unavailable', rangeId: p.child.id, leafId: '', message: p.child.replicas.length === 0 ? 'no readable replica' : 'no replica left to try' };
+    const e = p.last.error;
+    return { kind: e.code === 'DEADLINE_EXCEEDED' ? 'timeout' : 'unavailable', rangeId: p.child.id, leafId: p.last.leafId, message: e.message };
+  }
+
+  private timedOut(ps: readonly Pending[], leaf: string): Outcome<T> {
+    const out = empty<T>();
+    const ms = this.deadlines.softMs;
+    for (const p of ps) out.failed.set(p.child.id, { kind: 'timeout', rangeId: p.child.id, leafId: leaf, message: `no complete answer within the soft deadline (${Math.round(ms)} ms)` });
+    return out;
+  }
+
+  private success(leaf: string, ps: readonly Pending[], r: Attempt<T> & { ok: true }): Outcome<T> {
+    const out = empty<T>();
+    out.results.push({ leafId: leaf, childIds: ps.map((p) => p.child.id), items: r.items, ms: r.ms });
+    for (const p of ps) {
+      if (p.idx > 0) out.notes.push({ kind: 'fallback_used', rangeId: p.child.id, leafId: leaf, message: `answered by replica ${leaf} (${p.why ?? `primary ${p.child.replicas[0]} not used`})` });
+    }
+    return out;
+  }
+
+  private advance(ps: readonly Pending[], leaf: string, why: string, error?: CanopyError): Pending[] {
+    return ps.map((p) => ({ child: p.child, idx: p.idx + 1, why, last: error ? { leafId: leaf, error } : p.last }));
+  }
+
+  private async invoke(leaf: string, ids: readonly string[], signal: AbortSignal, info: CallInfo): Promise<Attempt<T>> {
+    const t0 = performance.now();
+    if (signal.aborted) return { ok: false, aborted: true, error: new CanopyError('CANCELLED', 'call cancelled'), ms: 0 };
+    this.o.latency?.begin(leaf);
+    try {
+      const run = (sig: AbortSignal | undefined): Promise<T[]> => collect(this.o.call(leaf, ids, sig ?? signal, info), sig ?? signal);
+      const p = this.o.breakers ? this.o.breakers.fire(leaf, run, signal) : run(signal);
+      const items = await raceAbort(p, signal);
+      const ms = performance.now() - t0;
+      this.o.latency?.observe(leaf, ms);
+      return { ok: true, items, ms };
+    } catch (e) {
+      const ms = performance.now() - t0;
+      if (signal.aborted) return { ok: false, aborted: true, error: new CanopyError('CANCELLED', 'call cancelled'), ms };
+      const error = fromServiceError(e);
+      this.o.logger?.debug({ leaf, children: ids.length, code: error.code, err: error.message }, 'leaf call failed');
+      return { ok: false, aborted: false, error, ms };
+    } finally {
+      this.o.latency?.end(leaf);
+    }
+  }
+
+  /** A failed primary: fatal → cancel all; aborted → timeout; otherwise retry on next replicas. */
+  private afterFailure(leaf: string, ps: readonly Pending[], r: Attempt<T> & { ok: false }, round: number, signal: AbortSignal): Promise<Outcome<T>> | Outcome<T> {
+    if (!r.aborted && this.isFatal(r.error)) {
+      this.fatal ??= r.error;
+      this.abortAll(r.error);
+      return empty<T>();
+    }
+    if (r.aborted || signal.aborted) return this.timedOut(ps, leaf);
+    return this.cover(this.advance(ps, leaf, `replica ${leaf} failed: ${r.error.message}`, r.error), round + 1, signal);
+  }
+
+  private async attempt(leaf: string, ps: readonly Pending[], round: number, signal: AbortSignal): Promise<Outcome<T>> {
+    const ids = ps.map((p) => p.child.id);
+    const info: CallInfo = { round, hedge: false, deadlineAt: this.deadlines.hardAt, softDeadlineAt: this.deadlines.softAt };
+    const pc = childController(signal);
+    const started = performance.now();
+    const primary = this.invoke(leaf, ids, pc.controller.signal, info);
+    try {
+      const canHedge = round === 0 && ps.every((p) => p.idx + 1 < p.child.replicas.length);
+      const delay = canHedge ? hedgeDelay(leaf, this.o.latency, this.hedge) : undefined;
+      if (delay === undefined) {
+        const r = await primary;
+        return r.ok ? this.success(leaf, ps, r) : this.afterFailure(leaf, ps, r, round, signal);
+      }
+
+      const tc = childController(signal);
+      const first = await Promise.race([primary.then((r) => ({ r })), sleep(delay, tc.controller.signal).then((fired) => ({ fired }))]);
+      tc.controller.abort();
+      tc.unlink();
+      if ('r' in first || !first.fired) {
+        const r = 'r' in first ? first.r : await primary;
+        return r.ok ? this.success(leaf, ps, r) : this.afterFailure(leaf, ps, r, round, signal);
+      }
+
+      // The primary is slow: hedge the same children to their next replicas.
+      const why = `replica ${leaf} had not answered after ${Math.round(delay)} ms`;
+      const hc = childController(signal);
+      const hedge = this.cover(this.advance(ps, leaf, why), round + 1, hc.controller.signal);
+      const hedgedNotes = (winner: string): HealthIssue[] =>
+        ps.map((p) => ({ kind: 'hedged', rangeId: p.child.id, leafId: leaf, message: `hedged to ${p.child.replicas[p.idx + 1]}: ${why}; ${winner} answered first` }));
+      try {
+        const second = await Promise.race([primary.then((r) => ({ r })), hedge.then((h) => ({ h }))]);
+        if ('r' in second) {
+          const r = second.r;
+          if (r.ok) {
+            hc.controller.abort();
+            const out = this.success(leaf, ps, r);
+            out.notes.push(...hedgedNotes('the primary'));
+            return out;
+          }
+          if (!r.aborted && this.isFatal(r.error)) return this.afterFailure(leaf, ps, r, round, signal);
+          // The primary failed: the hedge is its fallback.
+          const h = await hedge;
+          h.notes.push(...hedgedNotes('the fallback'));
+          return h;
+        }
+        const h = second.h;
+        if (h.failed.size === 0) {
+          pc.controller.abort();
+          this.o.latency?.observeCensored(leaf, performance.now() - started);
+          h.notes.push(...hedgedNotes('the fallback'));
+          return h;
+        }
+        // Some hedged children found no answer elsewhere: the primary may still answer them all.
+        const r = await primary;
+        if (r.ok) {
+          const out = this.success(leaf, ps, r);
+          out.notes.push(...hedgedNotes('the primary'));
+          return out;
+        }
+        if (!r.aborted && this.isFatal(r.error)) return this.afterFailure(leaf, ps, r, round, signal);
+        h.notes.push(...hedgedNotes('neither'));
+        return h;
+      } finally {
+        hc.unlink();
+      }
+    } finally {
+      pc.unlink();
+    }
+  }
+}
+
+export async function executeChildren<T>(opts: ExecuteOptions<T>): Promise<ExecuteResult<T>> {
+  const deadlines = opts.deadlines ?? computeDeadlines({});
+  const builder = opts.health ?? new HealthBuilder();
+  const soft = deadlineSignal(deadlines.softAt, 'soft', [opts.signal]);
+  const run = childController(soft.signal);
+  const exec = new Execution<T>(opts, deadlines, (e) => run.controller.abort(e));
+  let out: Outcome<T>;
+  try {
+    out = await exec.cover(
+      opts.children.map((child) => ({ child, idx: 0 })),
+      0,
+      run.controller.signal,
+    );
+  } finally {
+    soft.clear();
+    run.unlink();
+    run.controller.abort(); // nothing of this fan-out outlives it
+  }
+  if (exec.fatal) throw exec.fatal;
+  if (opts.signal?.aborted) {
+    const reason: unknown = opts.signal.reason;
+    const hard = Date.now() >= deadlines.hardAt || (reason instanceof DeadlineReason && reason.kind === 'hard');
+    throw hard ? new DeadlineError(`query deadline exceeded (${Math.round(deadlines.hardMs)} ms)`) : new CanopyError('CANCELLED', 'query cancelled');
+  }
+
+  builder.expect(opts.children.map((c) => c.id));
+  const children = new Map<string, ChildOutcome>();
+  const issues: HealthIssue[] = [];
+  for (const r of out.results) for (const id of r.childIds) children.set(id, { status: 'ok', leafId: r.leafId });
+  for (const [id, issue] of out.failed) {
+    children.set(id, { status: 'failed', issue });
+    builder.fail(issue);
+    issues.push(issue);
+  }
+  for (const n of out.notes) {
+    builder.note(n);
+    issues.push(n);
+  }
+  const health = builder.build();
+  if (opts.strategy) assertAnswerable(health, opts.strategy);
+  return { results: out.results, children, issues, health };
+}
