@@ -1,0 +1,153 @@
+/**
+ * Candidate leaves of a selector: the leaves that may hold a series matching all its matchers,
+ * according to the field-hint index. Sound by construction (false positives only):
+ *  - `name="v"` (v non-empty) needs the full-value hint of (tenant, name, v);
+ *  - `name=~"re"` needs the regex's plan: an OR of full-value hints when its language is small,
+ *    else a required-trigram query over the padded value (see regex-trigrams.ts);
+ *  - a matcher that matches the empty string (series lacking the label match it), `!=` and `!~`
+ *    never prune;
+ *  - the result is the AND over matchers, OR every leaf whose hints are not in sync, and any leaf
+ *    the index has never heard of is a candidate (`has` answers true).
+ */
+import { compileMatcher, formatMatcher, type Matcher } from '../model/index.js';
+import { hintSeed, trigramHint, valueHint, type HintSeed } from './hint-derive.js';
+import type { HintIndex } from './hint-index.js';
+import { formatPlan, regexPlan, trigramCodePoints, type RegexPlan, type TrigramQuery } from './regex-trigrams.js';
+
+export interface CandidateSet {
+  /** No pruning at all: every leaf is a candidate. */
+  readonly all: boolean;
+  /** Whether the leaf may hold a matching series (true for leaves the index does not know). */
+  has(leafId: string): boolean;
+  /** Known leaves that are candidates (all known leaves when `all`). */
+  leafIds(): string[];
+  /** Number of known candidate leaves. */
+  readonly count: number;
+  /** One line per matcher: how it pruned and how many leaves it left. */
+  readonly explain: string[];
+}
+
+const planCache = new Map<string, RegexPlan>();
+
+/** The regex plan of a pattern (cached; bounded). */
+export function cachedRegexPlan(pattern: string): RegexPlan {
+  let p = planCache.get(pattern);
+  if (!p) {
+    p = regexPlan(pattern);
+    if (planCache.size >= 10_000) planCache.clear();
+    planCache.set(pattern, p);
+  }
+  return p;
+}
+
+function popcount(bits: Uint32Array): number {
+  let n = 0;
+  for (let i = 0; i < bits.length; i++) {
+    let v = bits[i]! >>> 0;
+    v = v - ((v >>> 1) & 0x55555555);
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    n += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) >>> 0;
+  }
+  return n;
+}
+
+function isZero(bits: Uint32Array): boolean {
+  for (let i = 0; i < bits.length; i++) if (bits[i] !== 0) return false;
+  return true;
+}
+
+/** Leaves satisfying `q`, or null for "all leaves". */
+function evalQuery(index: HintIndex, seed: HintSeed, q: TrigramQuery): Uint32Array | null {
+  const stride = index.stride;
+  if (q.op === 'all') return null;
+  if (q.op === 'none') return new Uint32Array(stride);
+  if (q.op === 'or') {
+    const acc = new Uint32Array(stride);
+    for (const t of q.trigrams) {
+      const [a, b, c] = trigramCodePoints(t);
+      index.orInto(trigramHint(seed, a, b, c), acc);
+    }
+    for (const s of q.subs) {
+      const r = evalQuery(index, seed, s);
+      if (r === null) return null;
+      for (let w = 0; w < stride; w++) acc[w]! |= r[w]!;
+    }
+    return acc;
+  }
+  let acc: Uint32Array | null = null;
+  const tmp = new Uint32Array(stride);
+  for (const t of q.trigrams) {
+    const [a, b, c] = trigramCodePoints(t);
+    tmp.fill(0);
+    if (!index.orInto(trigramHint(seed, a, b, c), tmp)) return new Uint32Array(stride);
+    if (acc === null) acc = tmp.slice();
+    else for (let w = 0; w < stride; w++) acc[w]! &= tmp[w]!;
+    if (isZero(acc)) return acc;
+  }
+  for (const s of q.subs) {
+    const r = evalQuery(index, seed, s);
+    if (r === null) continue;
+    if (acc === null) acc = r;
+    else for (let w = 0; w < stride; w++) acc[w]! &= r[w]!;
+    if (isZero(acc)) return acc;
+  }
+  return acc;
+}
+
+/** Leaves one matcher allows (null = no pruning) and its explanation. */
+function matcherLeaves(index: HintIndex, tenant: string, m: Matcher): { bits: Uint32Array | null; how: string } {
+  if (m.type === '!=' || m.type === '!~') return { bits: null, how: 'negative matcher: no pruning' };
+  if (m.type === '=') {
+    if (m.value === '') return { bits: null, how: 'matches the empty string: no pruning' };
+    const bits = new Uint32Array(index.stride);
+    index.orInto(valueHint(hintSeed(tenant, m.name), m.value), bits);
+    return { bits, how: 'value hint' };
+  }
+  const cm = compileMatcher(m); // throws InvalidArgumentError on a bad regex, like every other path
+  if (cm.matches('')) return { bits: null, how: 'matches the empty string: no pruning' };
+  const plan = cachedRegexPlan(m.value);
+  const seed = hintSeed(tenant, m.name);
+  if (plan.kind === 'all') return { bits: null, how: 'regex not analysable: no pruning' };
+  if (plan.kind === 'values') {
+    const bits = new Uint32Array(index.stride);
+    for (const v of plan.values) if (v !== '') index.orInto(valueHint(seed, v), bits);
+    return { bits, how: formatPlan(plan) };
+  }
+  return { bits: evalQuery(index, seed, plan.query), how: `trigrams ${formatPlan(plan)}` };
+}
+
+/** The candidate leaves for a selector's matchers in `tenant`. */
+export function candidateLeaves(index: HintIndex, tenant: string, matchers: readonly Matcher[]): CandidateSet {
+  const explain: string[] = [];
+  let acc: Uint32Array | null = null;
+  for (const m of matchers) {
+    const { bits, how } = matcherLeaves(index, tenant, m);
+    explain.push(`${formatMatcher(m)}: ${how} → ${bits === null ? 'all' : popcount(bits)} leaves`);
+    if (bits === null) continue;
+    if (acc === null) acc = bits;
+    else for (let w = 0; w < acc.length; w++) acc[w]! &= bits[w]!;
+  }
+  if (acc !== null) {
+    const unsynced = index.unsyncedMask();
+    for (let w = 0; w < acc.length; w++) acc[w]! |= unsynced[w]!;
+  }
+  return makeSet(index, acc, explain);
+}
+
+function makeSet(index: HintIndex, bits: Uint32Array | null, explain: string[]): CandidateSet {
+  if (bits === null) {
+    return { all: true, has: () => true, leafIds: () => index.leafIds(), count: index.leafIds().length, explain };
+  }
+  const has = (leafId: string): boolean => {
+    if (!index.isKnown(leafId)) return true;
+    const n = index.leafNumber(leafId);
+    return (bits[n >>> 5]! & (1 << (n & 31))) !== 0;
+  };
+  return {
+    all: false,
+    has,
+    leafIds: () => index.leafIds().filter(has),
+    count: popcount(bits),
+    explain,
+  };
+}

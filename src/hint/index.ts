@@ -1,0 +1,13 @@
+/**
+ * Public face of src/hint: the field-hint index (Monarch's field hints).
+ *  - leaves: `LeafHints` (refcounted hint set + delta log with sequence numbers, resumable);
+ *  - gateways: `HintIndex` (fingerprint → leaf bitset) fed with `HintUpdate`s, and
+ *    `candidateLeaves(index, tenant, matchers)` for the planner;
+ *  - `regexPlan` / `deriveHints` for tests and Explain.
+ */
+export { BEGIN_CP, END_CP, deriveHints, describeTrigrams, hintSeed, trigramHint, valueHint, type Fingerprint, type HintSeed } from './hint-derive.js';
+export { LeafHints, type HintDelta, type HintSnapshot, type HintUpdate, type LeafHintsOptions, type ResumePoint } from './leaf-hints.js';
+export { HintIndex, type ApplyResult } from './hint-index.js';
+export { formatPlan, formatQuery, regexPlan, type RegexPlan, type TrigramQuery } from './regex-trigrams.js';
+export { cachedRegexPlan, candidateLeaves, type CandidateSet } from './candidates.js';
+export { encodeFingerprints, decodeFingerprints } from './wire.js';
