@@ -128,15 +128,15 @@ describe('applyWrite (in process)', () => {
     expect(res.rejections).toEqual([expect.objectContaining({ reason: 'invalid_timestamp', rejectedSamples: 4 })]);
     expect(() => applyWrite(store, metrics, 't', [{ labels: up('a'), t: [NaN], v: [1] }])).toThrow(/invalid_timestamp/);
   });
-  it('tolerates unsorted labels but rejects duplicate names and empty values', () => {
+  it('tolerates unsorted labels and keeps empty values (as Prometheus does) but rejects duplicate names', () => {
     const store = new LeafStore();
     const r = applyWrite(store, undefined, 't', [
       { labels: [{ name: 'job', value: 'a' }, { name: '__name__', value: 'm' }], t: [1], v: [1] },
       { labels: [{ name: '__name__', value: 'm' }, { name: 'a', value: 'x' }, { name: 'a', value: 'y' }], t: [1], v: [1] },
       { labels: [{ name: '__name__', value: 'm' }, { name: 'a', value: '' }], t: [1], v: [1] },
     ]);
-    expect(r.acceptedSeries).toBe(1);
-    expect(r.rejections.map((x) => x.message)).toEqual(['duplicate label name "a"', 'label "a" has an empty value']);
+    expect(r.acceptedSeries).toBe(2);
+    expect(r.rejections.map((x) => x.message)).toEqual(['duplicate label name "a"']);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   formatLabels,
   InvalidArgumentError,
   validateLabels,
+  normalizeLabels,
   validateTenant,
   type Label,
   type Labels,
@@ -94,9 +95,10 @@ export function applyWrite(store: LeafStore, metrics: LeafMetrics | undefined, t
 }
 
 /** Labels as sent should be sorted; tolerate unsorted input (duplicates are still caught). */
+/** Sorted by name; no copy in the common already-sorted case. */
 function sortedLabels(labels: readonly Label[]): Labels {
   for (let i = 1; i < labels.length; i++) {
-    if (labels[i]!.name < labels[i - 1]!.name) return [...labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (labels[i]!.name < labels[i - 1]!.name) return normalizeLabels(labels);
   }
   return labels;
 }

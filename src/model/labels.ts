@@ -43,6 +43,15 @@ export function labelsToRecord(labels: Labels): Record<string, string> {
   return out;
 }
 
+/**
+ * The write path's canonical form: a sorted copy. Empty values are kept as written, as
+ * Prometheus's TSDB keeps them (its own test scripts expect `__unit__=""` back); matchers treat
+ * them like an absent label anyway.
+ */
+export function normalizeLabels(labels: readonly Label[]): Label[] {
+  return sortLabels(labels.slice());
+}
+
 export function sortLabels(labels: Label[]): Label[] {
   return labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -15,7 +15,10 @@ export const LIMITS = {
 
 const TENANT_RE = /^[A-Za-z0-9!\-_.*'()]+$/;
 
-/** Returns a reason string when the label set is invalid, or undefined when it is valid. */
+/**
+ * Returns a reason string when the label set is invalid, or undefined when it is valid. Expects
+ * `normalizeLabels` output (sorted; empty values, which mean "absent", already dropped).
+ */
 export function validateLabels(labels: Labels): string | undefined {
   if (labels.length === 0) return 'series has no labels';
   if (labels.length > LIMITS.maxLabelsPerSeries) return `series has ${labels.length} labels, more than the limit of ${LIMITS.maxLabelsPerSeries}`;
@@ -34,7 +37,6 @@ export function validateLabels(labels: Labels): string | undefined {
     if (!isWellFormed(value)) return `label value of "${name}" is not valid UTF-8`;
     if (Buffer.byteLength(name) > LIMITS.maxLabelNameBytes) return `label name "${name.slice(0, 40)}…" longer than ${LIMITS.maxLabelNameBytes} bytes`;
     if (Buffer.byteLength(value) > LIMITS.maxLabelValueBytes) return `label value of "${name}" longer than ${LIMITS.maxLabelValueBytes} bytes`;
-    if (value === '') return `label "${name}" has an empty value`;
   }
   if (!hasName) return 'series has no metric name (__name__)';
   return undefined;

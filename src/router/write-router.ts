@@ -15,6 +15,7 @@ import {
   InvalidArgumentError,
   UnavailableError,
   validateLabels,
+  normalizeLabels,
   validateTenant,
   type Label,
   type Labels,
@@ -91,7 +92,7 @@ export async function routeWrite(deps: WriteRouterDeps, tenantIn: string, input:
   let valid = 0;
   for (let i = 0; i < input.length; i++) {
     const s = input[i]!;
-    const labels = sortLabels(s.labels);
+    const labels = normalizeLabels(s.labels);
     labelsOf[i] = labels;
     const n = s.t.length;
     const bad = validateLabels(labels);
@@ -229,12 +230,6 @@ function describeRejections(rejections: RejectionOut[]): InvalidArgumentError {
   const reasons = rejections.slice(0, 5).map((r) => `series ${r.seriesIndex} ${r.series}: ${r.reason}: ${r.message}`);
   const more = rejections.length > 5 ? ` (and ${rejections.length - 5} more)` : '';
   return new InvalidArgumentError(`no valid series in write request: ${reasons.join('; ')}${more}`, { rejections });
-}
-
-/** Labels should arrive sorted; tolerate unsorted input (duplicates are still caught by validation). */
-function sortLabels(labels: readonly Label[]): Labels {
-  const copy = labels.map((l) => ({ name: l.name, value: l.value }));
-  return copy.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function firstUnsafeTimestamp(t: ArrayLike<number>): number {
