@@ -19,7 +19,8 @@
  *         meta.json                       { minT, maxT, chunks, samples, series }
  *
  * Formats: WAL frames and records in wal-format.ts; chunk bytes in chunk-codec.ts; Arrow table
- * schemas in block-format.ts. Blocks and snapshots are written to `<name>.tmp`, fsynced, then
+ * schemas in block-format.ts; block and snapshot directories in persisted-block.ts and
+ * snapshot-io.ts. Blocks and snapshots are written to `<name>.tmp`, fsynced, then
  * renamed (block-dir.ts); a directory without meta.json is an interrupted write and is removed.
  *
  * Open (recovery):

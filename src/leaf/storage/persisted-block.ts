@@ -1,8 +1,10 @@
 /** A persisted block loaded in memory: Arrow chunk columns plus a per-series row index. */
 import * as fs from 'node:fs';
 import path from 'node:path';
-import { decodeChunkTable, decodeSeriesTable, type ChunkColumns, type SeriesRow } from './block-format.js';
-import { readAligned, readMeta } from './block-dir.js';
+import { decodeChunkTable, decodeSeriesTable, encodeChunkTable, encodeSeriesTable, type ChunkColumns, type ChunkRow, type SeriesRow } from './block-format.js';
+import { listCompleteDirs, readAligned, readMeta, writeDirAtomic } from './block-dir.js';
+
+export const BLOCK_DIR = 'blocks';
 
 export interface BlockMeta {
   version: 1;
@@ -41,6 +43,23 @@ export class PersistedBlock {
     const chunks = decodeChunkTable(readAligned(path.join(dir, 'chunks.arrow')));
     const series = decodeSeriesTable(readAligned(path.join(dir, 'series.arrow')));
     return { block: new PersistedBlock(dir, meta, chunks), series };
+  }
+
+  /** Writes block [minT, minT + blockMs) atomically and returns it loaded. */
+  static async write(storeDir: string, minT: number, blockMs: number, rows: ChunkRow[], series: readonly SeriesRow[]): Promise<PersistedBlock> {
+    let samples = 0;
+    for (const r of rows) samples += r.count;
+    const meta: BlockMeta = { version: 1, minT, maxT: minT + blockMs, chunks: rows.length, samples, series: series.length };
+    const dir = path.join(storeDir, BLOCK_DIR, String(minT).padStart(16, '0'));
+    const chunksFile = encodeChunkTable(rows);
+    await writeDirAtomic(dir, { 'chunks.arrow': chunksFile, 'series.arrow': encodeSeriesTable(series) }, meta);
+    return new PersistedBlock(dir, meta, decodeChunkTable(chunksFile));
+  }
+
+  /** Every complete block of the store, with its series index (interrupted writes removed). */
+  static loadAll(storeDir: string): { block: PersistedBlock; series: SeriesRow[] }[] {
+    const parent = path.join(storeDir, BLOCK_DIR);
+    return listCompleteDirs(parent).map((name) => PersistedBlock.load(path.join(parent, name)));
   }
 
   remove(): void {

@@ -15,14 +15,15 @@ import * as fs from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import {
-  InvalidArgumentError, compareLabels, compileMatcher, labelsKey, lowerBound, matchesLabels, upperBound, validateLabels, validateTenant, validateTimestamp,
+  InvalidArgumentError, compareLabels, compileMatcher, labelsKey, matchesLabels, validateLabels, validateTenant, validateTimestamp,
   type LabelHints, type Labels, type Matcher, type Querier, type SelectHints, type Series, type SeriesSet,
 } from '../../model/index.js';
-import { FLAG_HEAD, chunkData, decodeChunkTable, decodeSeriesTable, encodeChunkTable, encodeSeriesTable, type ChunkRow, type SeriesRow } from './block-format.js';
-import { listCompleteDirs, readAligned, readMeta, writeDirAtomic } from './block-dir.js';
+import { FLAG_HEAD, chunkData, type ChunkRow, type SeriesRow } from './block-format.js';
+import { SNAP_DIR, readLatestSnapshot, writeSnapshot, type SnapshotMeta } from './snapshot-io.js';
 import { decodeChunk, encodeChunk } from './chunk-codec.js';
-import { PersistedBlock, type BlockMeta } from './persisted-block.js';
+import { BLOCK_DIR, PersistedBlock } from './persisted-block.js';
 import { MemSeries } from './series-head.js';
+import { readSeries } from './series-read.js';
 import { REC_SAMPLES, REC_SERIES, decodeSeriesBody, encodeSamplesFrameColumns, encodeSeriesFrame, forEachSampleEntry, type SeriesRecord } from './wal-format.js';
 import { replayWal, type ReplayResult } from './wal-replay.js';
 import { listSegments, segmentPath } from './wal-segments.js';
@@ -80,17 +81,6 @@ export interface StoreStats {
   tooOld: number;
 }
 
-interface SnapshotMeta {
-  version: 1;
-  /** Replay starts at this WAL segment. */
-  walSegment: number;
-  persistedUntil: number;
-  nextSeriesId: number;
-  createdAt: string;
-}
-
-const SNAP_DIR = 'snapshots';
-const BLOCK_DIR = 'blocks';
 const WAL_DIR = 'wal';
 
 export class DurableSeriesStore {
@@ -301,48 +291,10 @@ export class DurableSeriesStore {
     }
     for (const s of candidates) {
       if (!matchesLabels(ms, s.labels)) continue;
-      const r = this.readSeries(s, start, end, hints.labelsOnly === true);
+      const r = readSeries(this.blocks, s, start, end, hints.labelsOnly === true);
       if (r) out.push(r);
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
-  }
-
-  /** Decodes the series' chunks overlapping [start, end] (plus its head), clipped to the window. */
-  private readSeries(s: MemSeries, start: number, end: number, labelsOnly: boolean): Series | undefined {
-    // Pass 1: count samples of overlapping chunks.
-    let total = 0;
-    for (const b of this.blocks) {
-      if (b.meta.maxT <= start || b.meta.minT > end) continue;
-      const r = b.rows.get(s.id);
-      if (!r) continue;
-      const c = b.chunks;
-      for (let i = r[0]; i < r[1]; i++) if (c.maxT[i]! >= start && c.minT[i]! <= end) total += c.count[i]!;
-    }
-    for (const c of s.chunks) if (c.maxT >= start && c.minT <= end) total += c.count;
-    const headHit = s.hn > 0 && s.ht[s.hn - 1]! >= start && s.ht[0]! <= end;
-    if (headHit) total += s.hn;
-    if (total === 0) return undefined;
-    if (labelsOnly) return { labels: s.labels, t: new Float64Array(0), v: new Float64Array(0) };
-    const t = new Float64Array(total);
-    const v = new Float64Array(total);
-    let off = 0;
-    for (const b of this.blocks) {
-      if (b.meta.maxT <= start || b.meta.minT > end) continue;
-      const r = b.rows.get(s.id);
-      if (!r) continue;
-      const c = b.chunks;
-      for (let i = r[0]; i < r[1]; i++) if (c.maxT[i]! >= start && c.minT[i]! <= end) off += decodeChunk(chunkData(c, i), t, v, off);
-    }
-    for (const c of s.chunks) if (c.maxT >= start && c.minT <= end) off += decodeChunk(c.data, t, v, off);
-    if (headHit) {
-      t.set(s.ht.subarray(0, s.hn), off);
-      v.set(s.hv.subarray(0, s.hn), off);
-      off += s.hn;
-    }
-    const lo = lowerBound(t, start);
-    const hi = upperBound(t, end);
-    if (hi <= lo) return undefined;
-    return { labels: s.labels, t: t.subarray(lo, hi), v: v.subarray(lo, hi) };
   }
 
   labelNames(tenant: string, hints: LabelHints = {}): string[] {
@@ -437,12 +389,8 @@ export class DurableSeriesStore {
       }
     }
     const meta: SnapshotMeta = { version: 1, walSegment: seg, persistedUntil: this.persistedUntil, nextSeriesId: this.nextId, createdAt: new Date().toISOString() };
-    const snapDir = path.join(this.dir, SNAP_DIR, String(seg).padStart(8, '0'));
-    await writeDirAtomic(snapDir, { 'series.arrow': encodeSeriesTable(series), 'chunks.arrow': encodeChunkTable(rows) }, meta);
-    // The snapshot covers every segment before `seg`: drop them and older snapshots.
-    for (const name of listCompleteDirs(path.join(this.dir, SNAP_DIR))) {
-      if (Number(name) < seg) fs.rmSync(path.join(this.dir, SNAP_DIR, name), { recursive: true, force: true });
-    }
+    await writeSnapshot(this.dir, meta, series, rows);
+    // The snapshot covers every segment before `seg`: drop them.
     for (const s of listSegments(path.join(this.dir, WAL_DIR))) if (s < seg) fs.rmSync(segmentPath(path.join(this.dir, WAL_DIR), s), { force: true });
     this.applyRetention();
     this.logger.info({ walSegment: seg, series: series.length, chunks: rows.length }, 'snapshot written');
@@ -472,13 +420,7 @@ export class DurableSeriesStore {
     const loaded: PersistedBlock[] = [];
     for (const b of [...byBlock.keys()].sort((x, y) => x - y)) {
       const g = byBlock.get(b)!;
-      let samples = 0;
-      for (const r of g.rows) samples += r.count;
-      const meta: BlockMeta = { version: 1, minT: b, maxT: b + B, chunks: g.rows.length, samples, series: g.series.size };
-      const dir = path.join(this.dir, BLOCK_DIR, String(b).padStart(16, '0'));
-      const chunksFile = encodeChunkTable(g.rows);
-      await writeDirAtomic(dir, { 'chunks.arrow': chunksFile, 'series.arrow': encodeSeriesTable([...g.series.values()]) }, meta);
-      loaded.push(new PersistedBlock(dir, meta, decodeChunkTable(chunksFile)));
+      loaded.push(await PersistedBlock.write(this.dir, b, B, g.rows, [...g.series.values()]));
     }
     this.blocks.push(...loaded);
     this.blocks.sort((a, b) => a.meta.minT - b.meta.minT);
@@ -502,9 +444,7 @@ export class DurableSeriesStore {
   // ---------------------------------------------------------------- recovery
 
   private loadBlocks(): void {
-    const parent = path.join(this.dir, BLOCK_DIR);
-    for (const name of listCompleteDirs(parent)) {
-      const { block, series } = PersistedBlock.load(path.join(parent, name));
+    for (const { block, series } of PersistedBlock.loadAll(this.dir)) {
       for (const r of series) if (!this.byId.has(r.id)) this.addSeries(r.id, r.tenant, r.labels);
       const c = block.chunks;
       for (let i = 0; i < c.seriesId.length; i++) {
@@ -520,16 +460,12 @@ export class DurableSeriesStore {
 
   /** Loads the newest complete snapshot; returns the WAL segment replay starts from. */
   private loadSnapshot(): number {
-    const parent = path.join(this.dir, SNAP_DIR);
-    const names = listCompleteDirs(parent);
-    const name = names.at(-1);
-    if (name === undefined) return 0;
-    const dir = path.join(parent, name);
-    const meta = readMeta<SnapshotMeta>(dir);
+    const snap = readLatestSnapshot(this.dir);
+    if (!snap) return 0;
+    const { meta, chunks: c } = snap;
     if (meta.persistedUntil > this.persistedUntil) this.persistedUntil = meta.persistedUntil;
-    for (const r of decodeSeriesTable(readAligned(path.join(dir, 'series.arrow')))) if (!this.byId.has(r.id)) this.addSeries(r.id, r.tenant, r.labels);
+    for (const r of snap.series) if (!this.byId.has(r.id)) this.addSeries(r.id, r.tenant, r.labels);
     if (meta.nextSeriesId > this.nextId) this.nextId = meta.nextSeriesId;
-    const c = decodeChunkTable(readAligned(path.join(dir, 'chunks.arrow')));
     for (let i = 0; i < c.seriesId.length; i++) {
       const s = this.byId.get(c.seriesId[i]!);
       // Chunks below persistedUntil were flushed into a block after this snapshot was taken.
