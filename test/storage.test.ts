@@ -36,7 +36,9 @@ describe('DurableSeriesStore', () => {
     const r = await s.append('t1', [{ labels: L('up', { job: 'a' }), ...a }, { labels: L('up', { job: 'b' }), ...b }]);
     expect(r.accepted).toBe(70);
     const oo = await s.append('t1', [{ labels: L('up', { job: 'a' }), t: [a.t[3]!, a.t[34]! + 1], v: [1, 2] }]);
-    expect(oo).toEqual({ accepted: 1, outOfOrder: 1, tooOld: 0 });
+    expect(oo).toEqual({ accepted: 1, duplicates: 0, outOfOrder: 1, tooOld: 0 });
+    const dup = await s.append('t1', [{ labels: L('up', { job: 'a' }), t: [a.t[34]! + 1, a.t[34]! + 1], v: [2, 3] }]);
+    expect(dup).toEqual({ accepted: 0, duplicates: 1, outOfOrder: 1, tooOld: 0 });
     const got = await s.select('t1', [{ type: '=', name: 'job', value: 'a' }], all);
     expect(got).toHaveLength(1);
     expect(Array.from(got[0]!.t.subarray(0, 35))).toEqual(Array.from(a.t));
@@ -48,7 +50,7 @@ describe('DurableSeriesStore', () => {
     const st = s.stats();
     expect(st.series).toBe(2);
     expect(st.samples).toBe(71);
-    expect(st.outOfOrder).toBe(1);
+    expect(st.outOfOrder).toBe(2);
     await s.close();
   });
 

@@ -54,7 +54,9 @@ export interface SeriesIn {
 
 export interface AppendResult {
   accepted: number;
-  /** Samples not newer than the series' last sample (duplicates included). */
+  /** Re-sends of the series' last sample (same timestamp, bit-identical value): ignored, harmless. */
+  duplicates: number;
+  /** Other samples not newer than the series' last sample. */
   outOfOrder: number;
   /** Samples older than the newest persisted block's end. */
   tooOld: number;
@@ -79,9 +81,20 @@ export interface StoreStats {
   snapshotsLoaded: number;
   outOfOrder: number;
   tooOld: number;
+  duplicates: number;
 }
 
 const WAL_DIR = 'wal';
+
+const bitsA = new Float64Array(2);
+const bitsU = new Uint32Array(bitsA.buffer);
+/** Bit-identical doubles (so a stale marker only equals a stale marker). */
+function sameBits(a: number, b: number): boolean {
+  if (a === a && b === b) return Object.is(a, b);
+  bitsA[0] = a;
+  bitsA[1] = b;
+  return bitsU[0] === bitsU[2] && bitsU[1] === bitsU[3];
+}
 
 export class DurableSeriesStore {
   private readonly byId = new Map<number, MemSeries>();
@@ -101,7 +114,7 @@ export class DurableSeriesStore {
   private closed = false;
   private replay: ReplayResult | undefined;
   private snapshotsLoaded = 0;
-  private readonly counters = { outOfOrder: 0, tooOld: 0 };
+  private readonly counters = { outOfOrder: 0, tooOld: 0, duplicates: 0 };
   private readonly chunkSamples: number;
   private readonly blockMs: number;
   private readonly logger: Logger;
@@ -147,7 +160,7 @@ export class DurableSeriesStore {
         if (!(Number.isInteger(ti) && ti >= 0 && ti <= 8.64e15)) throw new InvalidArgumentError(validateTimestamp(ti) ?? `invalid timestamp ${ti}`);
       }
     }
-    const res: AppendResult = { accepted: 0, outOfOrder: 0, tooOld: 0 };
+    const res: AppendResult = { accepted: 0, duplicates: 0, outOfOrder: 0, tooOld: 0 };
     const newSeries: SeriesRecord[] = [];
     // Accepted samples of the whole batch in two columns; entry i = series ids[i], [offs[i], +lens[i]).
     let total = 0;
@@ -168,14 +181,17 @@ export class DurableSeriesStore {
       const sv = s.v;
       // Keep samples strictly newer than everything before them.
       let last = ms ? ms.lastT : -Infinity;
+      let lastV = ms ? ms.lastV : NaN;
       const k0 = k;
       for (let i = 0; i < n; i++) {
         const ti = st[i]!;
         if (ti <= last || ti < floor) {
-          if (ti < floor) res.tooOld++;
+          if (ti === last && sameBits(sv[i]!, lastV)) res.duplicates++;
+          else if (ti < floor) res.tooOld++;
           else res.outOfOrder++;
           continue;
         }
+        lastV = sv[i]!;
         T[k] = ti;
         V[k] = sv[i]!;
         k++;
@@ -206,6 +222,7 @@ export class DurableSeriesStore {
     }
     this.counters.outOfOrder += res.outOfOrder;
     this.counters.tooOld += res.tooOld;
+    this.counters.duplicates += res.duplicates;
     if (k === 0) return res;
     const frames: Uint8Array[] = [];
     if (newSeries.length > 0) frames.push(encodeSeriesFrame(newSeries));
