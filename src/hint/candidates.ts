@@ -56,19 +56,45 @@ function isZero(bits: Uint32Array): boolean {
   return true;
 }
 
+/** A regex plan resolved to fingerprints for one (tenant, field). */
+type FpQuery = { op: 'all' } | { op: 'none' } | { op: 'and' | 'or'; fps: Float64Array; subs: FpQuery[] };
+
+function resolveQuery(seed: HintSeed, q: TrigramQuery): FpQuery {
+  if (q.op === 'all' || q.op === 'none') return q;
+  const fps = Float64Array.from(q.trigrams, (t) => {
+    const [a, b, c] = trigramCodePoints(t);
+    return trigramHint(seed, a, b, c);
+  });
+  return { op: q.op, fps, subs: q.subs.map((s) => resolveQuery(seed, s)) };
+}
+
+const resolvedCache = new Map<string, { q: FpQuery; how: string }>();
+
+/** The fingerprint query of `name=~pattern` in `tenant` (cached; bounded). */
+function resolvedRegex(tenant: string, name: string, pattern: string): { q: FpQuery; how: string } {
+  const key = `${tenant}\u0000${name}\u0000${pattern}`;
+  let r = resolvedCache.get(key);
+  if (r) return r;
+  const plan = cachedRegexPlan(pattern);
+  const seed = hintSeed(tenant, name);
+  if (plan.kind === 'all') r = { q: { op: 'all' }, how: 'regex not analysable: no pruning' };
+  else if (plan.kind === 'values') r = { q: { op: 'or', fps: Float64Array.from(plan.values.filter((v) => v !== ''), (v) => valueHint(seed, v)), subs: [] }, how: formatPlan(plan) };
+  else r = { q: resolveQuery(seed, plan.query), how: `trigrams ${formatPlan(plan)}` };
+  if (resolvedCache.size >= 10_000) resolvedCache.clear();
+  resolvedCache.set(key, r);
+  return r;
+}
+
 /** Leaves satisfying `q`, or null for "all leaves". */
-function evalQuery(index: HintIndex, seed: HintSeed, q: TrigramQuery): Uint32Array | null {
+function evalQuery(index: HintIndex, q: FpQuery): Uint32Array | null {
   const stride = index.stride;
   if (q.op === 'all') return null;
   if (q.op === 'none') return new Uint32Array(stride);
   if (q.op === 'or') {
     const acc = new Uint32Array(stride);
-    for (const t of q.trigrams) {
-      const [a, b, c] = trigramCodePoints(t);
-      index.orInto(trigramHint(seed, a, b, c), acc);
-    }
+    for (let i = 0; i < q.fps.length; i++) index.orInto(q.fps[i]!, acc);
     for (const s of q.subs) {
-      const r = evalQuery(index, seed, s);
+      const r = evalQuery(index, s);
       if (r === null) return null;
       for (let w = 0; w < stride; w++) acc[w]! |= r[w]!;
     }
@@ -76,16 +102,15 @@ function evalQuery(index: HintIndex, seed: HintSeed, q: TrigramQuery): Uint32Arr
   }
   let acc: Uint32Array | null = null;
   const tmp = new Uint32Array(stride);
-  for (const t of q.trigrams) {
-    const [a, b, c] = trigramCodePoints(t);
+  for (let i = 0; i < q.fps.length; i++) {
     tmp.fill(0);
-    if (!index.orInto(trigramHint(seed, a, b, c), tmp)) return new Uint32Array(stride);
+    if (!index.orInto(q.fps[i]!, tmp)) return new Uint32Array(stride);
     if (acc === null) acc = tmp.slice();
     else for (let w = 0; w < stride; w++) acc[w]! &= tmp[w]!;
     if (isZero(acc)) return acc;
   }
   for (const s of q.subs) {
-    const r = evalQuery(index, seed, s);
+    const r = evalQuery(index, s);
     if (r === null) continue;
     if (acc === null) acc = r;
     else for (let w = 0; w < stride; w++) acc[w]! &= r[w]!;
@@ -105,15 +130,8 @@ function matcherLeaves(index: HintIndex, tenant: string, m: Matcher): { bits: Ui
   }
   const cm = compileMatcher(m); // throws InvalidArgumentError on a bad regex, like every other path
   if (cm.matches('')) return { bits: null, how: 'matches the empty string: no pruning' };
-  const plan = cachedRegexPlan(m.value);
-  const seed = hintSeed(tenant, m.name);
-  if (plan.kind === 'all') return { bits: null, how: 'regex not analysable: no pruning' };
-  if (plan.kind === 'values') {
-    const bits = new Uint32Array(index.stride);
-    for (const v of plan.values) if (v !== '') index.orInto(valueHint(seed, v), bits);
-    return { bits, how: formatPlan(plan) };
-  }
-  return { bits: evalQuery(index, seed, plan.query), how: `trigrams ${formatPlan(plan)}` };
+  const { q, how } = resolvedRegex(tenant, m.name, m.value);
+  return { bits: evalQuery(index, q), how };
 }
 
 /** The candidate leaves for a selector's matchers in `tenant`. */
