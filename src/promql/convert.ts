@@ -194,7 +194,68 @@ function convertBinary(ctx: ParseCtx, node: SyntaxNode): Expr {
   ctx.opPos.set(bin, opNode.from);
   ctx.modifiers.set(bin, mods);
   if (signedPowLhs) return { kind: 'UnaryExpr', op: signedPowLhs, expr: bin, pos };
-  return bin;
+  return reassociate(ctx, bin);
+}
+
+/** Operator precedence as in Prometheus's generated_parser.y (higher binds tighter). */
+const PRECEDENCE: Record<BinaryOp, number> = {
+  or: 1,
+  and: 2,
+  unless: 2,
+  '==': 3,
+  '!=': 3,
+  '<=': 3,
+  '<': 3,
+  '>=': 3,
+  '>': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+  '%': 5,
+  atan2: 5,
+  '</': 5,
+  '>/': 5,
+  '^': 6,
+};
+
+/**
+ * `a + b @ 60 * 0`: Lezer groups it as `((a + b) @ 60) * 0`; once the `@` is pushed down to `b`
+ * the `* 0` must bind to `b @ 60` (it binds tighter than `+`): rotate until precedence holds.
+ */
+function reassociate(ctx: ParseCtx, outer: BinaryExpr): BinaryExpr {
+  const l = outer.lhs;
+  if (l.kind !== 'BinaryExpr' || !ctx.openRight.has(l)) return outer;
+  const po = PRECEDENCE[outer.op];
+  const pi = PRECEDENCE[l.op];
+  if (!(po > pi || (po === pi && outer.op === '^'))) return outer;
+  const lowered = withOperands(ctx, outer, l.rhs, outer.rhs, { start: l.rhs.pos.start, end: outer.pos.end });
+  const rhs = reassociate(ctx, lowered);
+  const top = withOperands(ctx, l, l.lhs, rhs, { start: l.pos.start, end: outer.pos.end });
+  if (ctx.openRight.has(outer)) ctx.openRight.add(top);
+  return top;
+}
+
+/** A copy of a binary expression with new operands; vector matching re-derived from the new types. */
+function withOperands(ctx: ParseCtx, b: BinaryExpr, lhs: Expr, rhs: Expr, pos: { start: number; end: number }): BinaryExpr {
+  const mods = ctx.modifiers.get(b)!;
+  const bothVectors = typeOf(lhs) === 'vector' && typeOf(rhs) === 'vector';
+  let out: BinaryExpr;
+  if (bothVectors) {
+    const card = mods.group === 'left' ? 'many-to-one' : mods.group === 'right' ? 'one-to-many' : SET_OPS.has(b.op) ? 'many-to-many' : 'one-to-one';
+    const matching: VectorMatching = {
+      card,
+      on: mods.on,
+      labels: mods.labels,
+      include: mods.include,
+      ...(mods.fillLeft !== undefined ? { fillLeft: mods.fillLeft } : {}),
+      ...(mods.fillRight !== undefined ? { fillRight: mods.fillRight } : {}),
+    };
+    out = { kind: 'BinaryExpr', op: b.op, lhs, rhs, returnBool: b.returnBool, matching, pos };
+  } else out = { kind: 'BinaryExpr', op: b.op, lhs, rhs, returnBool: b.returnBool, pos };
+  ctx.opPos.set(out, ctx.opPos.get(b)!);
+  ctx.modifiers.set(out, mods);
+  return out;
 }
 
 /**
@@ -208,6 +269,7 @@ function applyPostfix(ctx: ParseCtx, inner: Expr, node: SyntaxNode, ks: SyntaxNo
     const out: BinaryExpr = { ...inner, rhs, pos: { start: inner.pos.start, end } };
     ctx.opPos.set(out, ctx.opPos.get(inner)!);
     ctx.modifiers.set(out, ctx.modifiers.get(inner)!);
+    ctx.openRight.add(out);
     return out;
   }
   if (inner.kind === 'UnaryExpr') return { ...inner, expr: applyPostfix(ctx, inner.expr, node, ks), pos: { start: inner.pos.start, end } };

@@ -26,12 +26,17 @@ export interface ParseCtx {
   readonly tokenIndex: ReadonlyMap<number, number>;
   readonly opPos: WeakMap<BinaryExpr, number>;
   readonly modifiers: WeakMap<BinaryExpr, RawModifiers>;
+  /**
+   * Binary expressions a postfix modifier was pushed into (`a + b @ 60`): their right end is
+   * "open", so a following operator of higher precedence must bind to their rightmost operand.
+   */
+  readonly openRight: WeakSet<BinaryExpr>;
 }
 
 export function newParseCtx(query: string, tokens: readonly Token[]): ParseCtx {
   const tokenIndex = new Map<number, number>();
   tokens.forEach((t, i) => tokenIndex.set(t.start, i));
-  return { query, tokens, tokenIndex, opPos: new WeakMap(), modifiers: new WeakMap() };
+  return { query, tokens, tokenIndex, opPos: new WeakMap(), modifiers: new WeakMap(), openRight: new WeakSet() };
 }
 
 /** 1-based line and column of a 0-based offset; the column counts UTF-8 bytes like Prometheus. */
