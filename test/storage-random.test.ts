@@ -25,10 +25,11 @@ describe('storage randomised model check', () => {
       const r = rng(seed);
       const opts: StoreOptions = { logger: pino({ level: 'silent' }), chunkSamples: 7, blockMs: 60_000, segmentBytes: 8192, snapshotEveryWalBytes: 20_000 };
       let store = await DurableSeriesStore.open(dir, opts);
-      const labels: Labels[] = Array.from({ length: 12 }, (_, i) => labelsFromRecord({ __name__: `m${i % 3}`, i: String(i) }));
+      const labels: Labels[] = Array.from({ length: seed === 3 ? 5000 : 12 }, (_, i) => labelsFromRecord({ __name__: `m${i % 3}`, i: String(i) }));
       const model = new Map<string, { t: number[]; v: number[] }>();
       let clock = 1_000_000;
-      for (let round = 0; round < 120; round++) {
+      // Seed 3 uses 5,000 series so snapshots yield mid-capture while appends continue.
+      for (let round = 0; round < (seed === 3 ? 25 : 120); round++) {
         const batch = [];
         for (const l of labels) {
           if (r() < 0.3) continue;
@@ -36,8 +37,7 @@ describe('storage randomised model check', () => {
           const t: number[] = [];
           const v: number[] = [];
           for (let k = 0; k < n; k++) {
-            clock += r() < 0.05 ? Math.floor(r() * 300_000) : 1 + Math.floor(r() * 3000);
-            t.push(clock);
+            t.push(clock + k * 200 + Math.floor(r() * 150));
             v.push(r() < 0.5 ? Math.floor(r() * 100) : r());
           }
           batch.push({ labels: l, t, v });
@@ -46,10 +46,13 @@ describe('storage randomised model check', () => {
           m.v.push(...v);
           model.set(labelsKey(l), m);
         }
+        clock += 1000 + (r() < 0.05 ? Math.floor(r() * 300_000) : Math.floor(r() * 3000));
         const res = await store.append('t', batch);
         expect(res.outOfOrder + res.tooOld).toBe(0);
         const x = r();
-        if (x < 0.08) await store.snapshot();
+        if (seed === 3 && round % 8 === 4) void store.snapshot(); // yields mid-capture (> 4,096 series) while the next round appends
+        else if (x < 0.04) await store.snapshot();
+        else if (x < 0.08) void store.snapshot(); // runs concurrently with the next appends
         else if (x < 0.16) {
           await store.close();
           store = await DurableSeriesStore.open(dir, opts);

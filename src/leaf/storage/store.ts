@@ -394,16 +394,21 @@ export class DurableSeriesStore {
     const seg = await this.wal.rotate();
     this.walBytesAtSnapshot = this.wal.stats().bytesWritten;
     await this.flushBlocks();
-    // Capture synchronously: everything applied so far is in memory.
+    // Capture every series. Not one atomic instant: the event loop is yielded every few thousand
+    // series so appends keep flowing. That is sound because each series is captured whole
+    // (chunks + head at one instant), every sample applied before the rotation is included, and
+    // replay from `seg` skips whatever the snapshot already holds (idempotent).
     const rows: ChunkRow[] = [];
     const series: SeriesRow[] = [];
-    for (const s of this.byId.values()) {
+    let n = 0;
+    for (const s of [...this.byId.values()]) {
       series.push({ id: s.id, tenant: s.tenant, labels: s.labels });
       for (const c of s.chunks) rows.push({ seriesId: s.id, minT: c.minT, maxT: c.maxT, count: c.count, flags: 0, data: c.data });
       if (s.hn > 0) {
         const data = encodeChunk(s.ht, s.hv, 0, s.hn);
         rows.push({ seriesId: s.id, minT: s.ht[0]!, maxT: s.ht[s.hn - 1]!, count: s.hn, flags: FLAG_HEAD, data });
       }
+      if (++n % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
     }
     const meta: SnapshotMeta = { version: 1, walSegment: seg, persistedUntil: this.persistedUntil, nextSeriesId: this.nextId, createdAt: new Date().toISOString() };
     await writeSnapshot(this.dir, meta, series, rows);
