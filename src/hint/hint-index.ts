@@ -25,6 +25,8 @@ interface LeafState {
   synced: boolean;
   /** Some hint was ever added for this leaf (a snapshot must clear first). */
   hasHints: boolean;
+  /** Read-your-writes: the leaf is not pruned until the index has applied this point. */
+  expect: ResumePoint | undefined;
 }
 
 export type ApplyResult = 'applied' | 'gap';
@@ -80,7 +82,7 @@ export class HintIndex {
     let st = this.leaves.get(leafId);
     if (!st) {
       const num = this.freeNums.pop() ?? this.byNum.length;
-      st = { num, resume: undefined, synced: false, hasHints: false };
+      st = { num, resume: undefined, synced: false, hasHints: false, expect: undefined };
       this.leaves.set(leafId, st);
       this.byNum[num] = leafId;
       if (num >= this.strideWords * 32) this.growStride(Math.ceil((num + 1) / 32));
@@ -128,7 +130,9 @@ export class HintIndex {
       for (let i = 0; i < u.fingerprints.length; i++) this.addBit(u.fingerprints[i]!, num);
       st.hasHints = true;
       st.resume = { epoch: u.epoch, seq: u.seq };
+      if (st.expect && (st.expect.epoch !== u.epoch || st.expect.seq <= u.seq)) st.expect = undefined;
       this.setSynced(st, true);
+      this.unsyncedCache = undefined;
       return 'applied';
     }
     if (!st.resume || st.resume.epoch !== u.epoch || st.resume.seq !== u.fromSeq) {
@@ -140,6 +144,10 @@ export class HintIndex {
     for (let i = 0; i < u.added.length; i++) this.addBit(u.added[i]!, num);
     st.hasHints = true;
     st.resume = { epoch: u.epoch, seq: u.toSeq };
+    if (st.expect && st.expect.epoch === u.epoch && st.expect.seq <= u.toSeq) {
+      st.expect = undefined;
+      this.unsyncedCache = undefined;
+    }
     this.setSynced(st, true);
     return 'applied';
   }
@@ -153,6 +161,21 @@ export class HintIndex {
     if (st) this.setSynced(st, false);
   }
 
+  /**
+   * Read-your-writes: the leaf said (e.g. in a Write response) that its hints stand at `at`
+   * after that write. Until the index has applied `at`, the leaf is never pruned, so a query
+   * through this gateway right after a write sees the new series even if the hint delta is
+   * still in flight.
+   */
+  expectAtLeast(leafId: string, at: ResumePoint): void {
+    this.leafNumber(leafId);
+    const st = this.leaves.get(leafId)!;
+    if (st.resume && st.resume.epoch === at.epoch && st.resume.seq >= at.seq) return;
+    if (st.expect && st.expect.epoch === at.epoch && st.expect.seq >= at.seq) return;
+    st.expect = { epoch: at.epoch, seq: at.seq };
+    this.unsyncedCache = undefined;
+  }
+
   /** Forgets a leaf (left the cluster): clears its bits and frees its number. */
   removeLeaf(leafId: string): void {
     const st = this.leaves.get(leafId);
@@ -164,11 +187,14 @@ export class HintIndex {
     this.unsyncedCache = undefined;
   }
 
-  /** Bitset of known leaves that are not in sync (must never be pruned). Do not mutate. */
+  /**
+   * Bitset of known leaves that must never be pruned: not in sync, or waiting for an expected
+   * point (`expectAtLeast`). Do not mutate.
+   */
   unsyncedMask(): Uint32Array {
     if (this.unsyncedCache && this.unsyncedCache.length === this.strideWords) return this.unsyncedCache;
     const m = new Uint32Array(this.strideWords);
-    for (const st of this.leaves.values()) if (!st.synced) m[st.num >>> 5]! |= 1 << (st.num & 31);
+    for (const st of this.leaves.values()) if (!st.synced || st.expect) m[st.num >>> 5]! |= 1 << (st.num & 31);
     this.unsyncedCache = m;
     return m;
   }

@@ -11,3 +11,4 @@ export { HintIndex, type ApplyResult } from './hint-index.js';
 export { formatPlan, formatQuery, regexPlan, type RegexPlan, type TrigramQuery } from './regex-trigrams.js';
 export { cachedRegexPlan, candidateLeaves, type CandidateSet } from './candidates.js';
 export { encodeFingerprints, decodeFingerprints } from './wire.js';
+export { followLeafHints, fromHintsMessage, hintUpdates, toHintsMessage, type FollowOptions, type HintsMessage } from './stream.js';
