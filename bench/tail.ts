@@ -15,7 +15,8 @@
  *  - `gateway` (reference rows): the same query through the current gateway (`startGateway`),
  *    which does not hedge yet; `--gateway-queries 0` skips it.
  *
- * Args: --queries N (per scenario, default 300), --warmup N (default 40), --delay-ms N (1000),
+ * Args: --queries N (per scenario, default 300), --rounds N (default 5: healthy and slow rounds
+ *       interleaved, samples pooled), --warmup N (per round, default 40), --delay-ms N (1000),
  *       --series N (default 400), --gateway-queries N (default 20).
  * Summary keys: p99_healthy_ms, p99_slow_leaf_ms, p99_ratio (executor path).
  */
@@ -171,6 +172,11 @@ class ExecutorPath {
   hedged = 0;
   fallbacks = 0;
 
+  resetCounts(): void {
+    this.hedged = 0;
+    this.fallbacks = 0;
+  }
+
   constructor(
     private readonly ranges: readonly RangeAssignment[],
     addressOf: (leafId: string) => string,
@@ -228,6 +234,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const delayMs = intArg(opts.args, 'delay-ms', 1000);
   const nSeries = intArg(opts.args, 'series', 400);
   const gatewayQueries = intArg(opts.args, 'gateway-queries', 20);
+  const rounds = Math.max(1, intArg(opts.args, 'rounds', 5));
   const c = await startTailCluster(4);
   try {
     const end = Math.floor(Date.now() / STEP_MS) * STEP_MS;
@@ -247,9 +254,12 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
 
     const rows: Record<string, string | number>[] = [];
     const p99: Record<string, number> = {};
-    const scenario = async (path: string, name: string, slow: boolean, n: number, warm: number, q: () => Promise<{ series: number; partial: boolean }>, extra?: () => Record<string, number>): Promise<void> => {
+    type Q = () => Promise<{ series: number; partial: boolean }>;
+    /** Runs n queries in the given scenario (proxy delays set), returns their latencies. */
+    const measure = async (label: string, slow: boolean, n: number, warm: number, q: Q, afterWarmup?: () => void): Promise<{ ms: number[]; partial: number }> => {
       c.proxies.forEach((p, i) => (p.delayMs = slow && i === 1 ? delayMs : 0));
       for (let i = 0; i < warm; i++) await q();
+      afterWarmup?.();
       const ms: number[] = [];
       let partial = 0;
       for (let i = 0; i < n; i++) {
@@ -257,33 +267,53 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         const r = await q();
         ms.push(performance.now() - t0);
         if (r.partial) partial++;
-        if (r.series !== nSeries) throw new Error(`${path}/${name}: expected ${nSeries} series, got ${r.series}`);
+        if (r.series !== nSeries) throw new Error(`${label}: expected ${nSeries} series, got ${r.series}`);
       }
-      const row = { path, scenario: name, queries: n, p50_ms: Number(quantile(ms, 0.5).toFixed(2)), p99_ms: Number(quantile(ms, 0.99).toFixed(2)), max_ms: Number(Math.max(...ms).toFixed(2)), partial, ...(extra?.() ?? {}) };
+      return { ms, partial };
+    };
+    const report = (path: string, name: string, ms: number[], partial: number, extra: Record<string, number> = {}): void => {
+      const row = { path, scenario: name, queries: ms.length, p50_ms: Number(quantile(ms, 0.5).toFixed(2)), p99_ms: Number(quantile(ms, 0.99).toFixed(2)), max_ms: Number(Math.max(...ms).toFixed(2)), partial, ...extra };
       rows.push(row);
       p99[`${path}/${name}`] = row.p99_ms;
-      opts.log(`${path} ${name}: p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms`);
+      opts.log(`${path} ${name}: p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms over ${ms.length} queries`);
     };
 
+    // Executor path: healthy and slow rounds interleaved, so machine noise hits both alike; each
+    // round starts from fresh latency/breaker state and warms up (warm-up queries not measured).
     const addressOf = (id: string): string => c.proxies[c.leaves.findIndex((l) => l.id === id)]!.address;
-    for (const slow of [false, true]) {
-      const ex = new ExecutorPath(c.ranges, addressOf); // fresh latency/breaker state per scenario
-      try {
-        await scenario('executor', slow ? `leaf-2 +${delayMs} ms` : 'healthy', slow, queries, warmup, () => ex.query(start, end), () => ({ hedged: ex.hedged, fallback_used: ex.fallbacks }));
-      } finally {
-        ex.close();
+    const slowName = `leaf-2 +${delayMs} ms`;
+    const pooled = { healthy: { ms: [] as number[], partial: 0, hedged: 0, fallback_used: 0 }, slow: { ms: [] as number[], partial: 0, hedged: 0, fallback_used: 0 } };
+    const perRound = Math.max(1, Math.ceil(queries / rounds));
+    for (let round = 0; round < rounds; round++) {
+      for (const slow of [false, true]) {
+        const ex = new ExecutorPath(c.ranges, addressOf);
+        try {
+          const r = await measure(`executor round ${round + 1}`, slow, perRound, warmup, () => ex.query(start, end), () => ex.resetCounts());
+          const acc = slow ? pooled.slow : pooled.healthy;
+          acc.ms.push(...r.ms);
+          acc.partial += r.partial;
+          acc.hedged += ex.hedged;
+          acc.fallback_used += ex.fallbacks;
+        } finally {
+          ex.close();
+        }
       }
+      opts.log(`executor round ${round + 1}/${rounds} done`);
     }
+    report('executor', 'healthy', pooled.healthy.ms, pooled.healthy.partial, { hedged: pooled.healthy.hedged, fallback_used: pooled.healthy.fallback_used });
+    report('executor', slowName, pooled.slow.ms, pooled.slow.partial, { hedged: pooled.slow.hedged, fallback_used: pooled.slow.fallback_used });
+
     if (gatewayQueries > 0) {
       for (const slow of [false, true]) {
-        await scenario('gateway (no hedging yet)', slow ? `leaf-2 +${delayMs} ms` : 'healthy', slow, gatewayQueries, 3, async () => {
-          const r = await c.client.instant({ query: `${METRIC}[10m]`, timeMs: end });
-          return { series: r.matrix.length, partial: !!r.health?.partial };
+        const r = await measure('gateway', slow, gatewayQueries, 3, async () => {
+          const res = await c.client.instant({ query: `${METRIC}[10m]`, timeMs: end });
+          return { series: res.matrix.length, partial: !!res.health?.partial };
         });
+        report('gateway (no hedging yet)', slow ? slowName : 'healthy', r.ms, r.partial);
       }
     }
     const healthy = p99['executor/healthy']!;
-    const slowP99 = p99[`executor/leaf-2 +${delayMs} ms`]!;
+    const slowP99 = p99[`executor/${slowName}`]!;
     return {
       title: `tail: scatter selector (${nSeries} series × ${SAMPLES} samples), 4 real leaves over gRPC, RF=2, one leaf delayed ${delayMs} ms per request (delay proxy); executor = src/reliability fan-out (hedging, breakers, resolver)`,
       rows,
