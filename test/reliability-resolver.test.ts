@@ -136,3 +136,26 @@ describe('LatencyTracker', () => {
     expect(lt.inflight('a')).toBe(1);
   });
 });
+
+describe('explain lines', () => {
+  it('describeResolutions and describeLeaves are stable', async () => {
+    const { describeResolutions, describeLeaves, BreakerRegistry } = await import('../src/reliability/index.js');
+    const res = resolveRange(
+      { rangeId: 'r1', replicas: [{ leafId: 'a', state: 'available', coverage: { minTime: 500, maxTime: 1000 } }, { leafId: 'b', state: 'leaving' }] },
+      { start: 0, end: 1000, breakerState: (id) => (id === 'a' ? 'halfOpen' : 'closed') },
+    );
+    expect(describeResolutions([res, resolveRange({ rangeId: 'r2', replicas: [] }, { start: 0, end: 1 })])).toEqual([
+      'range r1: primary=a fallbacks=[b] coverage=50% state=available breaker=halfOpen',
+      'range r2: primary=none fallbacks=[]',
+    ]);
+    const lt = new LatencyTracker({ minSamples: 1 });
+    lt.observe('b', 4.25);
+    const br = new BreakerRegistry();
+    await br.fire('a', async () => 1);
+    expect(describeLeaves(br, lt)).toEqual([
+      'leaf a: breaker=closed fires=1 failures=0 rejects=0 ewma=- p95=- inflight=0',
+      'leaf b: breaker=closed fires=0 failures=0 rejects=0 ewma=4.3ms p95=4.3ms inflight=0',
+    ]);
+    br.close();
+  });
+});

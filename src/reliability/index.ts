@@ -10,3 +10,4 @@ export * from './resolver.js';
 export * from './hedge.js';
 export * from './deadline.js';
 export * from './executor.js';
+export * from './explain.js';
