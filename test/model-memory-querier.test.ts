@@ -18,6 +18,13 @@ describe('MemoryQuerier', () => {
     expect(isStaleNaN(s!.v[2]!)).toBe(false);
   });
 
+  it('recognises the stale marker after V8 quieted it in a JS array', () => {
+    const viaArray = Float64Array.from([STALE_NAN])[0]!;
+    expect(isStaleNaN(viaArray)).toBe(true);
+    expect(isStaleNaN(NaN)).toBe(false);
+    expect(isStaleNaN(0)).toBe(false);
+  });
+
   it('merges duplicate label sets, sorts by time and lets the later write win', async () => {
     const labels = labelsFromRecord({ __name__: 'x', job: 'a' });
     const q = MemoryQuerier.fromSamples([

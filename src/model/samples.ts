@@ -15,10 +15,15 @@ export const STALE_NAN: number = (() => {
   return scratch[0]!;
 })();
 
+/**
+ * True for Prometheus's stale marker. Also accepts its quieted form 0x7ff8000000000002: V8 sets
+ * the quiet bit when the signalling NaN passes through a plain JS array (literals, push,
+ * Float64Array.from(array)), and such a value can only have come from the marker.
+ */
 export function isStaleNaN(v: number): boolean {
   if (v === v) return false;
   scratch[0] = v;
-  return scratchBits[0] === 0x00000002 && scratchBits[1] === 0x7ff00000;
+  return scratchBits[0] === 0x00000002 && (scratchBits[1] === 0x7ff00000 || scratchBits[1] === 0x7ff80000);
 }
 
 /** A series' raw samples as two parallel columns, sorted by strictly increasing timestamp. */
