@@ -2,11 +2,13 @@
  * The fan-out executor with in-process fake leaves whose delays and failures are scripted (the
  * executor is pure orchestration; process-level fault tests with real leaves come with wiring).
  */
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CanopyError, InvalidArgumentError, UnavailableError } from '../src/model/index.js';
 import {
   BreakerRegistry,
   computeDeadlines,
+  createReliabilityMetrics,
   executeChildren,
   HealthBuilder,
   LatencyTracker,
@@ -238,5 +240,18 @@ describe('executeChildren', () => {
     expect(latency.p95('slow')).toBeUndefined();
     expect(latency.ewma('fast')).toBeLessThan(50);
     expect(latency.inflight('slow')).toBe(0);
+  });
+
+  it('metrics: leaf calls by outcome and issues by kind', async () => {
+    const registry = new Registry();
+    const metrics = createReliabilityMetrics(registry);
+    const { stream } = fakeLeaves({ slow: { delay: 1000 }, fast: { delay: 2 }, bad: { fail: 'down' } });
+    await executeChildren({ children: children({ r1: ['slow', 'fast'], r2: ['bad', 'fast'] }), call: stream, metrics, hedge: { defaultDelayMs: 20 } });
+    const calls = await registry.getSingleMetric('canopy_fanout_leaf_calls_total')!.get();
+    const c = Object.fromEntries(calls.values.map((v) => [`${v.labels.leaf}/${v.labels.outcome}`, v.value]));
+    expect(c).toEqual({ 'slow/cancelled': 1, 'fast/ok': 2, 'bad/error': 1 });
+    const issues = await registry.getSingleMetric('canopy_query_health_issues_total')!.get();
+    expect(Object.fromEntries(issues.values.map((v) => [v.labels.kind, v.value]))).toEqual({ hedged: 1, fallback_used: 2 });
+    createReliabilityMetrics(registry); // registering again reuses the metrics
   });
 });

@@ -26,11 +26,12 @@
 import type { Logger } from 'pino';
 import { CanopyError, DeadlineError } from '../model/index.js';
 import { fromServiceError } from '../rpc/index.js';
-import { NOT_LEAF_FAULT, type BreakerRegistry } from './breaker.js';
+import { isBreakerReject, NOT_LEAF_FAULT, type BreakerRegistry } from './breaker.js';
 import { childController, computeDeadlines, deadlineSignal, DeadlineReason, sleep, type Deadlines } from './deadline.js';
 import { assertAnswerable, HealthBuilder, type HealthIssue, type PartialStrategy, type QueryHealth } from './health.js';
 import { hedgeDelay, hedgeOptions, type HedgeOptions } from './hedge.js';
 import type { LatencyTracker } from './latency.js';
+import type { ReliabilityMetrics } from './metrics.js';
 
 export interface Child {
   id: string;
@@ -72,6 +73,8 @@ export interface ExecuteOptions<T> {
   health?: HealthBuilder;
   /** Errors not worth retrying elsewhere. Default: codes INVALID_ARGUMENT, PARSE, RESOURCE_EXHAUSTED, NOT_FOUND. */
   isFatal?: (e: CanopyError) => boolean;
+  /** Leaf-call outcomes and issue kinds (createReliabilityMetrics). */
+  metrics?: ReliabilityMetrics;
   logger?: Logger;
 }
 
@@ -186,6 +189,12 @@ class Execution<T> {
     return p;
   }
 
+  /** The replica a hedge or retry of `p` goes to. */
+  private nextLeaf(p: Pending): string | undefined {
+    const q = this.pick({ ...p, idx: p.idx + 1 });
+    return q ? q.child.replicas[q.idx] : undefined;
+  }
+
   async cover(pending: readonly Pending[], round: number, signal: AbortSignal): Promise<Outcome<T>> {
     const out = empty<T>();
     const groups = new Map<string, Pending[]>();
@@ -241,11 +250,16 @@ class Execution<T> {
       const items = await raceAbort(p, signal);
       const ms = performance.now() - t0;
       this.o.latency?.observe(leaf, ms);
+      this.o.metrics?.call(leaf, 'ok', ms / 1000);
       return { ok: true, items, ms };
     } catch (e) {
       const ms = performance.now() - t0;
-      if (signal.aborted) return { ok: false, aborted: true, error: new CanopyError('CANCELLED', 'call cancelled'), ms };
+      if (signal.aborted) {
+        this.o.metrics?.call(leaf, 'cancelled', ms / 1000);
+        return { ok: false, aborted: true, error: new CanopyError('CANCELLED', 'call cancelled'), ms };
+      }
       const error = fromServiceError(e);
+      this.o.metrics?.call(leaf, isBreakerReject(error) ? 'rejected' : 'error', ms / 1000);
       this.o.logger?.debug({ leaf, children: ids.length, code: error.code, err: error.message }, 'leaf call failed');
       return { ok: false, aborted: false, error, ms };
     } finally {
@@ -292,7 +306,7 @@ class Execution<T> {
       const hc = childController(signal);
       const hedge = this.cover(this.advance(ps, leaf, why), round + 1, hc.controller.signal);
       const hedgedNotes = (winner: string): HealthIssue[] =>
-        ps.map((p) => ({ kind: 'hedged', rangeId: p.child.id, leafId: leaf, message: `hedged to ${p.child.replicas[p.idx + 1]}: ${why}; ${winner} answered first` }));
+        ps.map((p) => ({ kind: 'hedged', rangeId: p.child.id, leafId: leaf, message: `hedged to ${this.nextLeaf(p)}: ${why}; ${winner} answered first` }));
       try {
         const second = await Promise.race([primary.then((r) => ({ r })), hedge.then((h) => ({ h }))]);
         if ('r' in second) {
@@ -373,6 +387,7 @@ export async function executeChildren<T>(opts: ExecuteOptions<T>): Promise<Execu
     builder.note(n);
     issues.push(n);
   }
+  for (const i of issues) opts.metrics?.issue(i.kind);
   const health = builder.build();
   if (opts.strategy) assertAnswerable(health, opts.strategy);
   return { results: out.results, children, issues, health };

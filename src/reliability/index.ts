@@ -11,3 +11,4 @@ export * from './hedge.js';
 export * from './deadline.js';
 export * from './executor.js';
 export * from './explain.js';
+export * from './metrics.js';
