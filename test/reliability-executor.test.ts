@@ -160,7 +160,7 @@ describe('executeChildren', () => {
 
   it('hedging: the hedge delay is the leaf p95 (bounded); fast primaries are never hedged', async () => {
     const latency = new LatencyTracker({ minSamples: 4 });
-    for (let i = 0; i < 10; i++) latency.observe('a', 40);
+    for (let i = 0; i < 10; i++) latency.observe('a', 250);
     const { stream, seen } = fakeLeaves({ a: { delay: 20 }, b: { delay: 1 } });
     const r = await executeChildren({ children: children({ r1: ['a', 'b'] }), call: stream, latency, hedge: { defaultDelayMs: 1 } });
     expect(items(r)).toEqual(['a:r1']);
@@ -246,7 +246,7 @@ describe('executeChildren', () => {
     const registry = new Registry();
     const metrics = createReliabilityMetrics(registry);
     const { stream } = fakeLeaves({ slow: { delay: 1000 }, fast: { delay: 2 }, bad: { fail: 'down' } });
-    await executeChildren({ children: children({ r1: ['slow', 'fast'], r2: ['bad', 'fast'] }), call: stream, metrics, hedge: { defaultDelayMs: 20 } });
+    await executeChildren({ children: children({ r1: ['slow', 'fast'], r2: ['bad', 'fast'] }), call: stream, metrics, hedge: { defaultDelayMs: 150 } });
     const calls = await registry.getSingleMetric('canopy_fanout_leaf_calls_total')!.get();
     const c = Object.fromEntries(calls.values.map((v) => [`${v.labels.leaf}/${v.labels.outcome}`, v.value]));
     expect(c).toEqual({ 'slow/cancelled': 1, 'fast/ok': 2, 'bad/error': 1 });

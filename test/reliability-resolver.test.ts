@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coverageIssues, coverageOf, LatencyTracker, replicaOrder, resolveRange, type BreakerState, type ReplicaInfo } from '../src/reliability/index.js';
+import { coverageIssues, coverageOf, LatencyTracker, planChildren, replicaOrder, resolveRange, type BreakerState, type ReplicaInfo } from '../src/reliability/index.js';
 
 const full = { minTime: 0, maxTime: 1000 };
 
@@ -16,7 +16,17 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'assignment order when nothing differs', replicas: [{ leafId: 'a', state: 'available' }, { leafId: 'b', state: 'available' }], order: ['a', 'b'] },
-  { name: 'available before initializing before leaving', replicas: [{ leafId: 'l', state: 'leaving' }, { leafId: 'i', state: 'initializing' }, { leafId: 'a', state: 'available' }], order: ['a', 'i', 'l'] },
+  {
+    name: 'available, then a fully covering initializing replica, then leaving',
+    replicas: [{ leafId: 'l', state: 'leaving' }, { leafId: 'i', state: 'initializing', coverage: full }, { leafId: 'a', state: 'available' }],
+    order: ['a', 'i', 'l'],
+  },
+  { name: 'initializing with unknown coverage comes after leaving', replicas: [{ leafId: 'i', state: 'initializing' }, { leafId: 'l', state: 'leaving' }], order: ['l', 'i'] },
+  {
+    name: 'initializing still copying history comes after leaving',
+    replicas: [{ leafId: 'i', state: 'initializing', coverage: { minTime: 900, maxTime: 1000 } }, { leafId: 'l', state: 'leaving', coverage: full }],
+    order: ['l', 'i'],
+  },
   { name: 'leaving is a last resort even when faster', replicas: [{ leafId: 'l', state: 'leaving' }, { leafId: 'a', state: 'available' }], ewma: { l: 1, a: 100 }, order: ['a', 'l'] },
   {
     name: 'full time coverage before partial',
@@ -81,6 +91,23 @@ describe('resolveRange', () => {
     const res = resolveRange({ rangeId: 'r', replicas: [] }, { start: 0, end: 1 });
     expect(res).toMatchObject({ primary: undefined, fallbacks: [], incompleteCoverage: false });
     expect(replicaOrder(res)).toEqual([]);
+  });
+
+  it('planChildren: assignment ranges → executor children, coverage notes', () => {
+    const plan = planChildren(
+      [
+        { id: 'r1', replicas: [{ leafId: 'a', state: 'available' }, { leafId: 'b', state: 'available' }] },
+        { id: 'r2', replicas: [{ leafId: 'b', state: 'leaving' }, { leafId: 'c', state: 'available' }] },
+        { id: 'r3', replicas: [] },
+      ],
+      { start: 0, end: 1000, coverage: (leaf, range) => (leaf === 'c' && range === 'r2' ? { minTime: 500, maxTime: 1000 } : undefined), breakerState: (id) => (id === 'a' ? 'open' : 'closed') },
+    );
+    expect(plan.children).toEqual([
+      { id: 'r1', replicas: ['b', 'a'] },
+      { id: 'r2', replicas: ['c', 'b'] },
+      { id: 'r3', replicas: [] },
+    ]);
+    expect(plan.issues).toEqual([{ kind: 'incomplete_coverage', rangeId: 'r2', leafId: 'c', message: 'best replica c holds 50% of the query window' }]);
   });
 
   it('incomplete coverage becomes a health note', () => {

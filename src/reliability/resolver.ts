@@ -4,7 +4,10 @@
  * are all arguments, so the ranking is table-tested.
  *
  * Ranking, most significant first (ties keep the assignment's order, which is stable):
- *  1. replica state: available < initializing < leaving (leaving only as a last resort);
+ *  1. replica state: available, then initializing, then leaving (a last resort). An initializing
+ *     replica is still copying its history, so it ranks before leaving ones only when it reports
+ *     full coverage of the query window; with partial or unknown coverage it comes after them
+ *     (a leaving replica still holds everything, a partial answer is worse);
  *  2. time coverage of the query window [start, end] from the leaf's reported min/max time and
  *     known gaps, in whole percent, higher first (unknown coverage counts as full: best-effort);
  *  3. breaker state: closed < halfOpen < open;
@@ -83,7 +86,12 @@ export interface Resolution {
   incompleteCoverage: boolean;
 }
 
-const STATE_RANK: Record<ReplicaState, number> = { available: 0, initializing: 1, leaving: 2 };
+/** Tier of a replica state (see the ranking above); initializing depends on its coverage. */
+function stateTier(state: ReplicaState, coverage: number, known: boolean): number {
+  if (state === 'available') return 0;
+  if (state === 'leaving') return 2;
+  return known && coverage >= 0.995 ? 1 : 3;
+}
 const BREAKER_RANK: Record<BreakerState, number> = { closed: 0, halfOpen: 1, open: 2 };
 
 /** Fraction of [start, end] held according to `c` (1 when unknown). */
@@ -115,6 +123,7 @@ export function resolveRange(r: RangeReplicas, ctx: ResolveContext): Resolution 
     const score = lat === undefined ? undefined : lat * (1 + o.loadWeight * (ctx.inflight?.(x.leafId) ?? 0));
     return {
       i,
+      tier: stateTier(x.state, coverageOf(x.coverage, ctx.start, ctx.end), x.coverage !== undefined),
       r: { leafId: x.leafId, state: x.state, coverage: coverageOf(x.coverage, ctx.start, ctx.end), breaker: ctx.breakerState?.(x.leafId) ?? 'closed', score, slow: false } as RankedReplica,
     };
   });
@@ -123,7 +132,7 @@ export function resolveRange(r: RangeReplicas, ctx: ResolveContext): Resolution 
   for (const x of rows) x.r.slow = best !== undefined && x.r.score !== undefined && x.r.score > best * (1 + o.slowRatio) + o.slowMarginMs;
   rows.sort(
     (a, b) =>
-      STATE_RANK[a.r.state] - STATE_RANK[b.r.state] ||
+      a.tier - b.tier ||
       Math.round(b.r.coverage * 100) - Math.round(a.r.coverage * 100) ||
       BREAKER_RANK[a.r.breaker] - BREAKER_RANK[b.r.breaker] ||
       Number(a.r.slow) - Number(b.r.slow) ||
@@ -154,6 +163,22 @@ export function coverageIssues(res: readonly Resolution[]): HealthIssue[] {
       leafId: r.primary ?? '',
       message: `best replica ${r.primary} holds ${Math.round(r.ranked[0]!.coverage * 100)}% of the query window`,
     }));
+}
+
+/**
+ * From the assignment's ranges to the executor's children: resolves each range's replicas
+ * (coverage from `coverage(leafId, rangeId)` when leaves have reported it) and collects the
+ * `incomplete_coverage` notes. Ranges without any replica become children with no replicas
+ * (the executor reports them `unavailable`).
+ */
+export function planChildren(
+  ranges: readonly { id: string; replicas: readonly { leafId: string; state: ReplicaState }[] }[],
+  ctx: ResolveContext & { coverage?: (leafId: string, rangeId: string) => TimeCoverage | undefined },
+): { children: { id: string; replicas: string[] }[]; resolutions: Resolution[]; issues: HealthIssue[] } {
+  const resolutions = ranges.map((r) =>
+    resolveRange({ rangeId: r.id, replicas: r.replicas.map((x) => ({ leafId: x.leafId, state: x.state, coverage: ctx.coverage?.(x.leafId, r.id) })) }, ctx),
+  );
+  return { children: resolutions.map((r) => ({ id: r.rangeId, replicas: replicaOrder(r) })), resolutions, issues: coverageIssues(resolutions) };
 }
 
 /** The ordered leaf ids (primary first) — what the executor takes per child. */
