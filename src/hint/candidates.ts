@@ -136,11 +136,11 @@ function matcherLeaves(index: HintIndex, tenant: string, m: Matcher): { bits: Ui
 
 /** The candidate leaves for a selector's matchers in `tenant`. */
 export function candidateLeaves(index: HintIndex, tenant: string, matchers: readonly Matcher[]): CandidateSet {
-  const explain: string[] = [];
+  const steps: { m: Matcher; how: string; n: number }[] = [];
   let acc: Uint32Array | null = null;
   for (const m of matchers) {
     const { bits, how } = matcherLeaves(index, tenant, m);
-    explain.push(`${formatMatcher(m)}: ${how} → ${bits === null ? 'all' : popcount(bits)} leaves`);
+    steps.push({ m, how, n: bits === null ? -1 : popcount(bits) });
     if (bits === null) continue;
     if (acc === null) acc = bits;
     else for (let w = 0; w < acc.length; w++) acc[w]! &= bits[w]!;
@@ -149,12 +149,22 @@ export function candidateLeaves(index: HintIndex, tenant: string, matchers: read
     const unsynced = index.unsyncedMask();
     for (let w = 0; w < acc.length; w++) acc[w]! |= unsynced[w]!;
   }
+  // Explain lines are built only when read (planning is hot, Explain is not).
+  const explain = (): string[] => steps.map((s) => `${formatMatcher(s.m)}: ${s.how} → ${s.n < 0 ? 'all' : s.n} leaves`);
   return makeSet(index, acc, explain);
 }
 
-function makeSet(index: HintIndex, bits: Uint32Array | null, explain: string[]): CandidateSet {
+function makeSet(index: HintIndex, bits: Uint32Array | null, explain: () => string[]): CandidateSet {
   if (bits === null) {
-    return { all: true, has: () => true, leafIds: () => index.leafIds(), count: index.leafIds().length, explain };
+    return {
+      all: true,
+      has: () => true,
+      leafIds: () => index.leafIds(),
+      count: index.size,
+      get explain() {
+        return explain();
+      },
+    };
   }
   const has = (leafId: string): boolean => {
     if (!index.isKnown(leafId)) return true;
@@ -166,6 +176,8 @@ function makeSet(index: HintIndex, bits: Uint32Array | null, explain: string[]):
     has,
     leafIds: () => index.leafIds().filter(has),
     count: popcount(bits),
-    explain,
+    get explain() {
+      return explain();
+    },
   };
 }

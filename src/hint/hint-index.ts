@@ -101,6 +101,11 @@ export class HintIndex {
     return this.byNum[num];
   }
 
+  /** Number of known leaves. */
+  get size(): number {
+    return this.leaves.size;
+  }
+
   /** Ids of all known leaves. */
   leafIds(): string[] {
     return [...this.leaves.keys()];
