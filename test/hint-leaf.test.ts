@@ -158,3 +158,27 @@ describe('gateway index following leaf streams', () => {
     expect(idx.leafIds().sort()).toEqual(['a', 'c']);
   });
 });
+
+describe('pruneRanges', () => {
+  it('keeps a range when any replica is a candidate, and ranges of unknown leaves', async () => {
+    const { pruneRanges } = await import('../src/hint/index.js');
+    const idx = new HintIndex();
+    const a = new LeafHints();
+    a.addSeries('t', L({ job: 'api' }));
+    idx.applyUpdate('a', a.since(undefined));
+    idx.applyUpdate('b', new LeafHints().since(undefined));
+    const c = candidateLeaves(idx, 't', [{ type: '=', name: 'job', value: 'api' }]);
+    const ranges = [
+      { id: 'r1', replicas: [{ leafId: 'b' }, { leafId: 'a' }] },
+      { id: 'r2', replicas: [{ leafId: 'b' }] },
+      { id: 'r3', replicas: [{ leafId: 'new-leaf' }] },
+    ];
+    const { kept, pruned } = pruneRanges(ranges, c);
+    expect(kept.map((r) => r.id)).toEqual(['r1', 'r3']);
+    expect(pruned.map((r) => r.id)).toEqual(['r2']);
+    expect(c.explain).toEqual(['job="api": value hint → 1 leaves']);
+    const all = candidateLeaves(idx, 't', [{ type: '!=', name: 'job', value: 'x' }]);
+    expect(all.all).toBe(true);
+    expect(pruneRanges(ranges, all).pruned).toEqual([]);
+  });
+});

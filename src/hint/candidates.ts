@@ -181,3 +181,17 @@ function makeSet(index: HintIndex, bits: Uint32Array | null, explain: () => stri
     },
   };
 }
+
+/**
+ * Splits ranges into those a query must visit and those it can skip: a range is kept when any of
+ * its replicas is a candidate (replicas of one range hold the same series, but an `initializing`
+ * replica may still lack some, so one candidate replica is enough). Hints are per leaf, so a leaf
+ * holding several ranges keeps all of them: coarser, never wrong.
+ */
+export function pruneRanges<R extends { replicas: readonly { leafId: string }[] }>(ranges: readonly R[], c: CandidateSet): { kept: R[]; pruned: R[] } {
+  if (c.all) return { kept: [...ranges], pruned: [] };
+  const kept: R[] = [];
+  const pruned: R[] = [];
+  for (const r of ranges) (r.replicas.length === 0 || r.replicas.some((x) => c.has(x.leafId)) ? kept : pruned).push(r);
+  return { kept, pruned };
+}

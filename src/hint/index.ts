@@ -9,6 +9,6 @@ export { BEGIN_CP, END_CP, deriveHints, describeTrigrams, hintSeed, trigramHint,
 export { LeafHints, type HintDelta, type HintSnapshot, type HintUpdate, type LeafHintsOptions, type ResumePoint } from './leaf-hints.js';
 export { HintIndex, type ApplyResult } from './hint-index.js';
 export { formatPlan, formatQuery, regexPlan, type RegexPlan, type TrigramQuery } from './regex-trigrams.js';
-export { cachedRegexPlan, candidateLeaves, type CandidateSet } from './candidates.js';
+export { cachedRegexPlan, candidateLeaves, pruneRanges, type CandidateSet } from './candidates.js';
 export { encodeFingerprints, decodeFingerprints } from './wire.js';
 export { followLeafHints, fromHintsMessage, hintUpdates, toHintsMessage, type FollowOptions, type HintsMessage } from './stream.js';
