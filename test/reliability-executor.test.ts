@@ -116,7 +116,7 @@ describe('executeChildren', () => {
   });
 
   it('ABORT turns a partial answer into PartialError carrying the health; all failed is an error under WARN too', async () => {
-    const { stream } = fakeLeaves({ a: { fail: 'down' }, c: {} });
+    const { stream } = fakeLeaves({ a: { delay: 40, fail: 'down' }, c: {} }); // c answers before a fails
     const e = await executeChildren({ children: children({ r1: ['a'], r2: ['c'] }), call: stream, hedge: false, strategy: 'abort' }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(PartialError);
     expect((e as PartialError).health).toMatchObject({ expectedChildren: 2, completedChildren: 1, partial: true });
@@ -253,5 +253,25 @@ describe('executeChildren', () => {
     const issues = await registry.getSingleMetric('canopy_query_health_issues_total')!.get();
     expect(Object.fromEntries(issues.values.map((v) => [v.labels.kind, v.value]))).toEqual({ hedged: 1, fallback_used: 2 });
     createReliabilityMetrics(registry); // registering again reuses the metrics
+  });
+
+  it('ABORT stops at the first child that fails for good: PartialError at once, the rest cancelled', async () => {
+    const { stream, seen } = fakeLeaves({ bad: { delay: 5, fail: 'refused' }, slow: { delay: 3000 }, ok: { delay: 1 } });
+    const t0 = performance.now();
+    const e = await executeChildren({ children: children({ r1: ['bad'], r2: ['slow'], r3: ['ok'] }), call: stream, hedge: false, strategy: 'abort' }).catch((x: unknown) => x);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(e).toBeInstanceOf(PartialError);
+    expect((e as Error).message).toBe('partial response aborted: range r1 unavailable on leaf bad: refused');
+    const h = (e as PartialError).health;
+    expect(h).toMatchObject({ expectedChildren: 3, completedChildren: 1, partial: true });
+    expect(h.issues.find((i) => i.rangeId === 'r2')).toEqual({ kind: 'unavailable', rangeId: 'r2', leafId: 'slow', message: 'not awaited: partial response aborted after range r1 failed (unavailable)' });
+    expect(seen.find((x) => x.leaf === 'slow')!.aborted).toBe(true);
+  });
+
+  it('ABORT does not give up on a child whose hedged primary may still answer', async () => {
+    const { stream } = fakeLeaves({ a: { delay: 120 }, b: { fail: 'down' } });
+    const r = await executeChildren({ children: children({ r1: ['a', 'b'] }), call: stream, hedge: { defaultDelayMs: 10 }, strategy: 'abort' });
+    expect(items(r)).toEqual(['a:r1']);
+    expect(r.health.partial).toBe(false);
   });
 });

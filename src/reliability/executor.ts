@@ -17,18 +17,23 @@
  *  - at the soft deadline every call still running is cancelled and its children fail `timeout`;
  *  - an error another replica would repeat (bad argument, limit: `isFatal`) cancels everything
  *    and is thrown as is;
- *  - the caller's signal aborting (client gone, hard deadline) throws DeadlineError / CANCELLED.
+ *  - the caller's signal aborting (client gone, hard deadline) throws DeadlineError / CANCELLED;
+ *  - with strategy ABORT, the first child that fails for good (no replica left, and not inside a
+ *    hedge whose primary may still answer) cancels everything: PartialError carrying the health
+ *    (the cancelled children appear as `unavailable` "not awaited").
  *
  * Health: every child is expected; failures are recorded with their issue; `fallback_used`
  * (answer from a non-primary replica, with why) and `hedged` (a hedge was sent, and who won) are
- * notes. With `strategy`, `decidePartial` runs on the health afterwards and throws.
+ * notes. With `strategy`, `decidePartial` runs on the health afterwards and throws (so the
+ * "all children failed is an error" rule applies per fan-out; without `strategy` the caller
+ * decides at the edge on the query-wide health).
  */
 import type { Logger } from 'pino';
 import { CanopyError, DeadlineError } from '../model/index.js';
 import { fromServiceError } from '../rpc/index.js';
 import { isBreakerReject, NOT_LEAF_FAULT, type BreakerRegistry } from './breaker.js';
 import { childController, computeDeadlines, deadlineSignal, DeadlineReason, sleep, type Deadlines } from './deadline.js';
-import { assertAnswerable, HealthBuilder, type HealthIssue, type PartialStrategy, type QueryHealth } from './health.js';
+import { assertAnswerable, HealthBuilder, PartialError, type HealthIssue, type PartialStrategy, type QueryHealth } from './health.js';
 import { hedgeDelay, hedgeOptions, type HedgeOptions } from './hedge.js';
 import type { LatencyTracker } from './latency.js';
 import type { ReliabilityMetrics } from './metrics.js';
@@ -163,6 +168,10 @@ function mergeInto<T>(out: Outcome<T>, o: Outcome<T>): Outcome<T> {
 
 class Execution<T> {
   fatal: CanopyError | undefined;
+  /** Under ABORT: the first child that failed for good (everything else was cancelled). */
+  partialAbort: HealthIssue | undefined;
+  /** Children cancelled by that early abort. */
+  notAwaited = 0;
   private readonly hedge;
   private readonly isFatal: (e: CanopyError) => boolean;
 
@@ -195,13 +204,19 @@ class Execution<T> {
     return q ? q.child.replicas[q.idx] : undefined;
   }
 
-  async cover(pending: readonly Pending[], round: number, signal: AbortSignal): Promise<Outcome<T>> {
+  /**
+   * Covers `pending` children: groups by replica, one attempt per group. `provisional`: inside a
+   * hedge, where a child's failure is not final (the hedged primary may still answer it).
+   */
+  async cover(pending: readonly Pending[], round: number, signal: AbortSignal, provisional = false): Promise<Outcome<T>> {
     const out = empty<T>();
     const groups = new Map<string, Pending[]>();
     for (const p0 of pending) {
       const p = this.pick(p0);
       if (!p) {
-        out.failed.set(p0.child.id, this.exhausted(p0));
+        const issue = this.exhausted(p0);
+        out.failed.set(p0.child.id, issue);
+        if (!provisional) this.finalFailure(issue);
         continue;
       }
       const leaf = p.child.replicas[p.idx]!;
@@ -209,7 +224,7 @@ class Execution<T> {
       if (!g) groups.set(leaf, (g = []));
       g.push(p);
     }
-    const parts = await Promise.all([...groups].map(([leaf, ps]) => this.attempt(leaf, ps, round, signal)));
+    const parts = await Promise.all([...groups].map(([leaf, ps]) => this.attempt(leaf, ps, round, signal, provisional)));
     for (const part of parts) mergeInto(out, part);
     return out;
   }
@@ -220,11 +235,34 @@ class Execution<T> {
     return { kind: e.code === 'DEADLINE_EXCEEDED' ? 'timeout' : 'unavailable', rangeId: p.child.id, leafId: p.last.leafId, message: e.message };
   }
 
+  /** Children whose calls were cancelled: the soft deadline passed, or ABORT gave up early. */
   private timedOut(ps: readonly Pending[], leaf: string): Outcome<T> {
     const out = empty<T>();
     const ms = this.deadlines.softMs;
-    for (const p of ps) out.failed.set(p.child.id, { kind: 'timeout', rangeId: p.child.id, leafId: leaf, message: `no complete answer within the soft deadline (${Math.round(ms)} ms)` });
+    const ab = this.partialAbort;
+    for (const p of ps) {
+      if (ab) this.notAwaited++;
+      out.failed.set(
+        p.child.id,
+        ab
+          ? { kind: 'unavailable', rangeId: p.child.id, leafId: leaf, message: `not awaited: partial response aborted after range ${ab.rangeId} failed (${ab.kind})` }
+          : { kind: 'timeout', rangeId: p.child.id, leafId: leaf, message: `no complete answer within the soft deadline (${Math.round(ms)} ms)` },
+      );
+    }
     return out;
+  }
+
+  /** A child failed for good. Under ABORT the answer is now an error: stop everything at once. */
+  private finalFailure(issue: HealthIssue): void {
+    if (this.o.strategy !== 'abort' || this.partialAbort || this.fatal) return;
+    this.partialAbort = issue;
+    this.abortAll(new CanopyError('PARTIAL', `partial response aborted: range ${issue.rangeId} ${issue.kind}`));
+  }
+
+  /** Makes a hedge's failures final once nothing else can answer those children. */
+  private settle(h: Outcome<T>, provisional: boolean): Outcome<T> {
+    if (!provisional) for (const issue of h.failed.values()) this.finalFailure(issue);
+    return h;
   }
 
   private success(leaf: string, ps: readonly Pending[], r: Attempt<T> & { ok: true }): Outcome<T> {
@@ -268,17 +306,17 @@ class Execution<T> {
   }
 
   /** A failed primary: fatal → cancel all; aborted → timeout; otherwise retry on next replicas. */
-  private afterFailure(leaf: string, ps: readonly Pending[], r: Attempt<T> & { ok: false }, round: number, signal: AbortSignal): Promise<Outcome<T>> | Outcome<T> {
+  private afterFailure(leaf: string, ps: readonly Pending[], r: Attempt<T> & { ok: false }, round: number, signal: AbortSignal, provisional: boolean): Promise<Outcome<T>> | Outcome<T> {
     if (!r.aborted && this.isFatal(r.error)) {
       this.fatal ??= r.error;
       this.abortAll(r.error);
       return empty<T>();
     }
     if (r.aborted || signal.aborted) return this.timedOut(ps, leaf);
-    return this.cover(this.advance(ps, leaf, `replica ${leaf} failed: ${r.error.message}`, r.error), round + 1, signal);
+    return this.cover(this.advance(ps, leaf, `replica ${leaf} failed: ${r.error.message}`, r.error), round + 1, signal, provisional);
   }
 
-  private async attempt(leaf: string, ps: readonly Pending[], round: number, signal: AbortSignal): Promise<Outcome<T>> {
+  private async attempt(leaf: string, ps: readonly Pending[], round: number, signal: AbortSignal, provisional: boolean): Promise<Outcome<T>> {
     const ids = ps.map((p) => p.child.id);
     const info: CallInfo = { round, hedge: false, deadlineAt: this.deadlines.hardAt, softDeadlineAt: this.deadlines.softAt };
     const pc = childController(signal);
@@ -289,7 +327,7 @@ class Execution<T> {
       const delay = canHedge ? hedgeDelay(leaf, this.o.latency, this.hedge) : undefined;
       if (delay === undefined) {
         const r = await primary;
-        return r.ok ? this.success(leaf, ps, r) : this.afterFailure(leaf, ps, r, round, signal);
+        return r.ok ? this.success(leaf, ps, r) : this.afterFailure(leaf, ps, r, round, signal, provisional);
       }
 
       const tc = childController(signal);
@@ -298,13 +336,13 @@ class Execution<T> {
       tc.unlink();
       if ('r' in first || !first.fired) {
         const r = 'r' in first ? first.r : await primary;
-        return r.ok ? this.success(leaf, ps, r) : this.afterFailure(leaf, ps, r, round, signal);
+        return r.ok ? this.success(leaf, ps, r) : this.afterFailure(leaf, ps, r, round, signal, provisional);
       }
 
       // The primary is slow: hedge the same children to their next replicas.
       const why = `replica ${leaf} had not answered after ${Math.round(delay)} ms`;
       const hc = childController(signal);
-      const hedge = this.cover(this.advance(ps, leaf, why), round + 1, hc.controller.signal);
+      const hedge = this.cover(this.advance(ps, leaf, why), round + 1, hc.controller.signal, true);
       const hedgedNotes = (winner: string): HealthIssue[] =>
         ps.map((p) => ({ kind: 'hedged', rangeId: p.child.id, leafId: leaf, message: `hedged to ${this.nextLeaf(p)}: ${why}; ${winner} answered first` }));
       try {
@@ -317,11 +355,11 @@ class Execution<T> {
             out.notes.push(...hedgedNotes('the primary'));
             return out;
           }
-          if (!r.aborted && this.isFatal(r.error)) return this.afterFailure(leaf, ps, r, round, signal);
+          if (!r.aborted && this.isFatal(r.error)) return this.afterFailure(leaf, ps, r, round, signal, provisional);
           // The primary failed: the hedge is its fallback.
           const h = await hedge;
           h.notes.push(...hedgedNotes('the fallback'));
-          return h;
+          return this.settle(h, provisional);
         }
         const h = second.h;
         if (h.failed.size === 0) {
@@ -337,9 +375,9 @@ class Execution<T> {
           out.notes.push(...hedgedNotes('the primary'));
           return out;
         }
-        if (!r.aborted && this.isFatal(r.error)) return this.afterFailure(leaf, ps, r, round, signal);
+        if (!r.aborted && this.isFatal(r.error)) return this.afterFailure(leaf, ps, r, round, signal, provisional);
         h.notes.push(...hedgedNotes('neither'));
-        return h;
+        return this.settle(h, provisional);
       } finally {
         hc.unlink();
       }
@@ -389,6 +427,11 @@ export async function executeChildren<T>(opts: ExecuteOptions<T>): Promise<Execu
   }
   for (const i of issues) opts.metrics?.issue(i.kind);
   const health = builder.build();
+  const ab = exec.partialAbort;
+  if (ab && exec.notAwaited > 0) {
+    // Not "all failed": some children were only cancelled because ABORT made the answer an error.
+    throw new PartialError(`partial response aborted: range ${ab.rangeId} ${ab.kind}${ab.leafId ? ` on leaf ${ab.leafId}` : ''}: ${ab.message}`, health);
+  }
   if (opts.strategy) assertAnswerable(health, opts.strategy);
   return { results: out.results, children, issues, health };
 }
