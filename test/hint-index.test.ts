@@ -81,3 +81,26 @@ describe('HintIndex table', () => {
     expect(idx.hints).toBe(10_000);
   });
 });
+
+describe('HintIndex maxHints', () => {
+  it('never prunes a leaf whose hints did not fit, until a snapshot fits', async () => {
+    const { LeafHints, candidateLeaves } = await import('../src/hint/index.js');
+    const idx = new HintIndex({ maxHints: 40 });
+    const a = new LeafHints({ epoch: 'a' });
+    const b = new LeafHints({ epoch: 'b' });
+    a.addSeries('t', [{ name: 'job', value: 'small' }]); // 1 + 7 hints
+    idx.applyUpdate('a', a.since(undefined));
+    for (let i = 0; i < 10; i++) b.addSeries('t', [{ name: 'job', value: `big-value-${i}` }]);
+    idx.applyUpdate('b', b.since(undefined));
+    expect(idx.hints).toBeLessThanOrEqual(40);
+    const q = (v: string): string[] => candidateLeaves(idx, 't', [{ type: '=', name: 'job', value: v }]).leafIds().sort();
+    expect(q('big-value-9')).toEqual(['b']); // may not be indexed, but b is never pruned
+    expect(q('small')).toEqual(['a', 'b']);
+    // b shrinks; its next snapshot fits and it is pruned normally again.
+    const b2 = new LeafHints({ epoch: 'b2' });
+    b2.addSeries('t', [{ name: 'job', value: 'tiny' }]);
+    idx.applyUpdate('b', b2.since(undefined));
+    expect(q('small')).toEqual(['a']);
+    expect(q('tiny')).toEqual(['b']);
+  });
+});

@@ -2,7 +2,7 @@
  * Gateway side of the field-hint index: hint fingerprint → set of leaves holding it.
  *
  * Layout (typed arrays only, no object per hint):
- *  - an open-addressing hash table (linear probing, load ≤ 1/2, backward-shift deletion) keyed by
+ *  - an open-addressing hash table (linear probing, load ≤ 3/4, backward-shift deletion) keyed by
  *    the fingerprint's two halves (`keyHi`, `keyLo`), with `count` = number of leaves holding the
  *    hint (0 = empty slot) and `ref`: the leaf number itself when count = 1 (most hints — trigrams
  *    of instance names, pod ids — live on one leaf), else a row of the bitset pool;
@@ -27,6 +27,8 @@ interface LeafState {
   hasHints: boolean;
   /** Read-your-writes: the leaf is not pruned until the index has applied this point. */
   expect: ResumePoint | undefined;
+  /** Some hint of this leaf did not fit (maxHints): never pruned until a snapshot fits. */
+  overflow: boolean;
 }
 
 export type ApplyResult = 'applied' | 'gap';
@@ -51,9 +53,16 @@ export class HintIndex {
   private freeNums: number[] = [];
   private unsyncedCache: Uint32Array | undefined;
 
-  constructor(opts: { initialCapacity?: number } = {}) {
+  private readonly maxHints: number;
+
+  /**
+   * `maxHints` bounds the distinct hints held (memory: ≈ 21 bytes per hint at full load plus
+   * bitset rows); a leaf whose hints do not fit is never pruned (sound, just no pruning for it).
+   */
+  constructor(opts: { initialCapacity?: number; maxHints?: number } = {}) {
+    this.maxHints = opts.maxHints ?? Infinity;
     let cap = 1024;
-    while (cap < (opts.initialCapacity ?? 0) * 2) cap *= 2;
+    while (cap * 3 < (opts.initialCapacity ?? 0) * 4) cap *= 2;
     this.mask = cap - 1;
     this.keyHi = new Uint32Array(cap);
     this.keyLo = new Uint32Array(cap);
@@ -82,7 +91,7 @@ export class HintIndex {
     let st = this.leaves.get(leafId);
     if (!st) {
       const num = this.freeNums.pop() ?? this.byNum.length;
-      st = { num, resume: undefined, synced: false, hasHints: false, expect: undefined };
+      st = { num, resume: undefined, synced: false, hasHints: false, expect: undefined, overflow: false };
       this.leaves.set(leafId, st);
       this.byNum[num] = leafId;
       if (num >= this.strideWords * 32) this.growStride(Math.ceil((num + 1) / 32));
@@ -132,8 +141,10 @@ export class HintIndex {
     const st = this.leaves.get(leafId)!;
     if (u.kind === 'full') {
       if (st.hasHints) this.clearLeaf(num);
-      for (let i = 0; i < u.fingerprints.length; i++) this.addBit(u.fingerprints[i]!, num);
+      let fits = true;
+      for (let i = 0; i < u.fingerprints.length; i++) fits = this.addBit(u.fingerprints[i]!, num) && fits;
       st.hasHints = true;
+      st.overflow = !fits;
       st.resume = { epoch: u.epoch, seq: u.seq };
       if (st.expect && (st.expect.epoch !== u.epoch || st.expect.seq <= u.seq)) st.expect = undefined;
       this.setSynced(st, true);
@@ -146,7 +157,12 @@ export class HintIndex {
       return 'gap';
     }
     for (let i = 0; i < u.removed.length; i++) this.removeBit(u.removed[i]!, num);
-    for (let i = 0; i < u.added.length; i++) this.addBit(u.added[i]!, num);
+    let fits = true;
+    for (let i = 0; i < u.added.length; i++) fits = this.addBit(u.added[i]!, num) && fits;
+    if (!fits && !st.overflow) {
+      st.overflow = true;
+      this.unsyncedCache = undefined;
+    }
     st.hasHints = true;
     st.resume = { epoch: u.epoch, seq: u.toSeq };
     if (st.expect && st.expect.epoch === u.epoch && st.expect.seq <= u.toSeq) {
@@ -199,7 +215,7 @@ export class HintIndex {
   unsyncedMask(): Uint32Array {
     if (this.unsyncedCache && this.unsyncedCache.length === this.strideWords) return this.unsyncedCache;
     const m = new Uint32Array(this.strideWords);
-    for (const st of this.leaves.values()) if (!st.synced || st.expect) m[st.num >>> 5]! |= 1 << (st.num & 31);
+    for (const st of this.leaves.values()) if (!st.synced || st.expect || st.overflow) m[st.num >>> 5]! |= 1 << (st.num & 31);
     this.unsyncedCache = m;
     return m;
   }
@@ -248,7 +264,8 @@ export class HintIndex {
     return (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
   }
 
-  private addBit(fp: Fingerprint, num: number): void {
+  /** Adds leaf `num` to hint `fp`; false when the hint is new and the table is at maxHints. */
+  private addBit(fp: Fingerprint, num: number): boolean {
     const hi = Math.floor(fp / TWO32) >>> 0;
     const lo = fp >>> 0;
     let s = this.slotOf(hi, lo);
@@ -258,29 +275,31 @@ export class HintIndex {
     }
     const c = this.count[s]!;
     if (c === 0) {
+      if (this.used >= this.maxHints) return false;
       this.keyHi[s] = hi;
       this.keyLo[s] = lo;
       this.count[s] = 1;
       this.ref[s] = num;
-      if (++this.used * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
-      return;
+      if (++this.used * 4 > (this.mask + 1) * 3) this.rehash((this.mask + 1) * 2);
+      return true;
     }
     if (c === 1) {
       const other = this.ref[s]!;
-      if (other === num) return;
+      if (other === num) return true;
       const row = this.allocRow();
       const base = row * this.strideWords;
       this.pool[base + (other >>> 5)]! |= 1 << (other & 31);
       this.pool[base + (num >>> 5)]! |= 1 << (num & 31);
       this.ref[s] = row;
       this.count[s] = 2;
-      return;
+      return true;
     }
     const i = this.ref[s]! * this.strideWords + (num >>> 5);
     const bit = 1 << (num & 31);
-    if (this.pool[i]! & bit) return;
+    if (this.pool[i]! & bit) return true;
     this.pool[i]! |= bit;
     this.count[s] = c + 1;
+    return true;
   }
 
   private removeBit(fp: Fingerprint, num: number): void {

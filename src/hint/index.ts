@@ -2,7 +2,9 @@
  * Public face of src/hint: the field-hint index (Monarch's field hints).
  *  - leaves: `LeafHints` (refcounted hint set + delta log with sequence numbers, resumable);
  *  - gateways: `HintIndex` (fingerprint → leaf bitset) fed with `HintUpdate`s, and
- *    `candidateLeaves(index, tenant, matchers)` for the planner;
+ *    `candidateLeaves(index, tenant, matchers)` / `pruneRanges` for the planner;
+ *  - the `Leaf.Hints` stream halves: `hintUpdates` (leaf), `followLeafHints` (gateway) and the
+ *    wire mapping `toHintsMessage` / `fromHintsMessage`;
  *  - `regexPlan` / `deriveHints` for tests and Explain.
  */
 export { BEGIN_CP, END_CP, deriveHints, describeTrigrams, hintSeed, trigramHint, valueHint, type Fingerprint, type HintSeed } from './hint-derive.js';
