@@ -138,7 +138,8 @@ describe('executeChildren', () => {
     expect(hedged.message).toBe('hedged to fast: replica slow had not answered after 30 ms; the fallback answered first');
     const primary = seen.find((s) => s.leaf === 'slow')!;
     expect(primary.aborted).toBe(true); // the loser was cancelled through its signal
-    expect(seen.find((s) => s.leaf === 'fast')!.info.round).toBe(1);
+    expect(seen.find((s) => s.leaf === 'fast')!.info).toMatchObject({ round: 1, hedge: true });
+    expect(primary.info).toMatchObject({ round: 0, hedge: false });
     expect(r.health.partial).toBe(false);
   });
 

@@ -318,7 +318,8 @@ class Execution<T> {
 
   private async attempt(leaf: string, ps: readonly Pending[], round: number, signal: AbortSignal, provisional: boolean): Promise<Outcome<T>> {
     const ids = ps.map((p) => p.child.id);
-    const info: CallInfo = { round, hedge: false, deadlineAt: this.deadlines.hardAt, softDeadlineAt: this.deadlines.softAt };
+    // Calls made inside a hedge (provisional) are the hedge calls.
+    const info: CallInfo = { round, hedge: provisional, deadlineAt: this.deadlines.hardAt, softDeadlineAt: this.deadlines.softAt };
     const pc = childController(signal);
     const started = performance.now();
     const primary = this.invoke(leaf, ids, pc.controller.signal, info);
