@@ -5,14 +5,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeTuple } from '../src/model/index.js';
-import { initialRanges, RangeTable, type AssignmentStore } from '../src/shard/index.js';
+import { initialRanges, RangeTable, type AssignmentStore, type LeafLoad } from '../src/shard/index.js';
 
 /** Resolves after the store's watchers have had a chance to run (stores notify asynchronously). */
 async function settle(ms = 50): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-export function assignmentStoreAcceptance(name: string, make: () => Promise<AssignmentStore & { close?(): Promise<void> }>, settleMs = 50): void {
+/** Polls `cond` until true or `ms` elapse. */
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await settle(20);
+  }
+  return cond();
+}
+
+export function assignmentStoreAcceptance(name: string, make: () => Promise<AssignmentStore>, settleMs = 50): void {
   describe(`AssignmentStore acceptance: ${name}`, () => {
     it('stores, replaces and removes leaves', async () => {
       const s = await make();
@@ -31,7 +41,7 @@ export function assignmentStoreAcceptance(name: string, make: () => Promise<Assi
         await settle(settleMs);
         expect(s.leaves().map((l) => l.id)).toEqual(['b']);
       } finally {
-        await s.close?.();
+        await s.close();
       }
     });
 
@@ -47,7 +57,7 @@ export function assignmentStoreAcceptance(name: string, make: () => Promise<Assi
         expect(got[1]!.replicas).toEqual(ranges[1]!.replicas);
         expect(new RangeTable(got).validate()).toEqual([]);
       } finally {
-        await s.close?.();
+        await s.close();
       }
     });
 
@@ -71,7 +81,83 @@ export function assignmentStoreAcceptance(name: string, make: () => Promise<Assi
         await settle(settleMs);
         expect(calls).toBe(before);
       } finally {
-        await s.close?.();
+        await s.close();
+      }
+    });
+
+    it('registers leaves under a lease: load reports, clean revoke, expiry after release', async () => {
+      const s = await make();
+      try {
+        const a = await s.registerLeaf({ id: 'la', address: '127.0.0.1:11', capacity: 2 }, { ttlMs: 2_000 });
+        const b = await s.registerLeaf({ id: 'lb', address: '127.0.0.1:12' }, { ttlMs: 2_000 });
+        const load: LeafLoad = { leafId: 'la', at: 1, series: 10, samples: 100, bytes: 1000, writeRate: 5, ranges: [{ rangeId: 'r0', series: 10, samples: 100, bytes: 1000, writeRate: 5, keySamples: ['00ff'] }] };
+        await a.reportLoad(load);
+        expect(await until(() => s.leaves().length === 2 && s.loads().length === 1, 2_000)).toBe(true);
+        expect(s.leaves().find((l) => l.id === 'la')).toEqual({ id: 'la', address: '127.0.0.1:11', capacity: 2 });
+        expect(s.loads()[0]).toEqual(load);
+        await b.revoke();
+        expect(await until(() => s.leaves().map((l) => l.id).join() === 'la', 2_000)).toBe(true);
+        // A released lease is no longer kept alive: the leaf and its load expire after the TTL.
+        const t0 = Date.now();
+        a.release();
+        await settle(500);
+        expect(s.leaves().map((l) => l.id)).toEqual(['la']);
+        expect(await until(() => s.leaves().length === 0 && s.loads().length === 0, 8_000)).toBe(true);
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('updateRanges: atomic multi-range change from current values, epochs must grow', async () => {
+      const s = await make();
+      try {
+        const [r0] = initialRanges(['x']);
+        // Create-if-absent (a bootstrap): the second attempt sees r0 and does nothing.
+        expect(await s.updateRanges(['r0'], (cur) => (cur.size ? undefined : { put: [r0!] }))).toBeDefined();
+        expect(await s.updateRanges(['r0'], (cur) => (cur.size ? undefined : { put: [r0!] }))).toBeUndefined();
+        // A split: r0 shrinks, r1 appears, in one change.
+        const mid = encodeTuple(['default', 'm']);
+        await s.updateRanges(['r0', 'r1'], (cur) => {
+          const c = cur.get('r0')!;
+          expect(cur.has('r1')).toBe(false);
+          return { put: [{ ...c, end: mid, epoch: c.epoch + 1 }, { ...c, id: 'r1', start: mid, epoch: 1 }] };
+        });
+        await settle(settleMs);
+        expect(s.ranges().map((r) => `${r.id}@${r.epoch}`)).toEqual(['r0@2', 'r1@1']);
+        expect(new RangeTable(s.ranges()).validate()).toEqual([]);
+        // Not bumping the epoch is refused; touching an unread range is refused.
+        await expect(s.updateRanges(['r0'], (cur) => ({ put: [cur.get('r0')!] }))).rejects.toThrow(/stale epoch/);
+        await expect(s.updateRanges(['r0'], (cur) => ({ put: [{ ...cur.get('r0')!, id: 'r9', epoch: 5 }] }))).rejects.toThrow(/did not read/);
+        // Removal.
+        await s.updateRanges(['r0', 'r1'], (cur) => ({ put: [{ ...cur.get('r0')!, end: new Uint8Array(), epoch: 3 }], remove: ['r1'] }));
+        await settle(settleMs);
+        expect(s.ranges().map((r) => `${r.id}@${r.epoch}`)).toEqual(['r0@3']);
+        // Concurrent read-modify-write cycles all land (each retried on conflict): 5 bumps.
+        await Promise.all([1, 2, 3, 4, 5].map(() => s.updateRanges(['r0'], (cur) => ({ put: [{ ...cur.get('r0')!, epoch: cur.get('r0')!.epoch + 1 }] }))));
+        await settle(settleMs);
+        expect(s.ranges()[0]!.epoch).toBe(8);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('elects one balancer leader and hands over on resign', async () => {
+      const s = await make();
+      try {
+        const a = s.campaign('a');
+        expect(await until(() => a.isLeader(), 5_000)).toBe(true);
+        const b = s.campaign('b');
+        let bLeads = false;
+        b.onChange((v) => (bLeads = v));
+        await settle(300);
+        expect(b.isLeader()).toBe(false);
+        await a.resign();
+        expect(await until(() => bLeads && b.isLeader(), 5_000)).toBe(true);
+        expect(a.isLeader()).toBe(false);
+        await b.resign();
+      } finally {
+        await s.close();
       }
     });
   });

@@ -4,3 +4,5 @@ export * from './memory-store.js';
 export * from './initial-ranges.js';
 export * from './range-table.js';
 export * from './replicas.js';
+export * from './etcd-store.js';
+export { DEFAULT_ETCD_PREFIX } from './etcd-codec.js';
