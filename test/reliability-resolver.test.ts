@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coverageIssues, coverageOf, LatencyTracker, planChildren, replicaOrder, resolveRange, type BreakerState, type ReplicaInfo } from '../src/reliability/index.js';
+import { coverageIssues, coverageOf, hedgeDelay, hedgeOptions, LatencyTracker, planChildren, replicaOrder, resolveRange, type BreakerState, type ReplicaInfo } from '../src/reliability/index.js';
 
 const full = { minTime: 0, maxTime: 1000 };
 
@@ -155,6 +155,8 @@ describe('LatencyTracker', () => {
     lt.observeCensored('a', 1000);
     expect(lt.ewma('a')).toBeCloseTo((e + 1000) / 2, 9);
     expect(lt.p95('a')).toBe(99); // censored samples stay out of the hedge delay
+    expect(lt.p95All()).toBe(99);
+    expect(lt.p95('b')).toBeUndefined();
     now = 5000;
     expect(lt.ewma('a')).toBeUndefined(); // stale: unknown again
     lt.begin('a');
@@ -184,5 +186,24 @@ describe('explain lines', () => {
       'leaf b: breaker=closed fires=0 failures=0 rejects=0 ewma=4.3ms p95=4.3ms inflight=0',
     ]);
     br.close();
+  });
+});
+
+describe('hedgeDelay', () => {
+  it('leaf p95, else all leaves p95, else the default; bounded; off when disabled', () => {
+    const lt = new LatencyTracker({ minSamples: 2 });
+    const o = hedgeOptions({ minDelayMs: 5, maxDelayMs: 300, defaultDelayMs: 80 });
+    expect(hedgeDelay('a', lt, o)).toBe(80);
+    lt.observe('a', 30);
+    lt.observe('a', 40);
+    expect(hedgeDelay('a', lt, o)).toBe(40);
+    expect(hedgeDelay('new', lt, o)).toBe(40); // no samples of its own: the cluster's p95
+    lt.observe('b', 1);
+    lt.observe('b', 1);
+    expect(hedgeDelay('b', lt, o)).toBe(5); // lower bound
+    for (let i = 0; i < 5; i++) lt.observe('c', 5000);
+    expect(hedgeDelay('c', lt, o)).toBe(300); // upper bound
+    expect(hedgeDelay('a', lt, hedgeOptions(false))).toBeUndefined();
+    expect(hedgeDelay('a', undefined, o)).toBe(80);
   });
 });

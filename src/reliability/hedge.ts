@@ -3,7 +3,8 @@
  * to the first fallback and the first complete answer wins (see executor.ts).
  *
  * The delay is the leaf's recent p95 latency (only completed calls count, see latency.ts),
- * bounded by [minDelayMs, maxDelayMs]; `defaultDelayMs` until the leaf has enough samples.
+ * bounded by [minDelayMs, maxDelayMs]; until the leaf has enough samples, the p95 of all leaves'
+ * calls, and `defaultDelayMs` until there are enough of those.
  * Hedging at p95 costs about 5% extra calls on a healthy cluster and caps a slow leaf's
  * contribution to the tail near p95 + one fallback call.
  */
@@ -30,7 +31,8 @@ export function hedgeOptions(o: HedgeOptions | false | undefined): Required<Hedg
 /** Hedge delay for a call to `leafId`, ms; undefined when hedging is off. */
 export function hedgeDelay(leafId: string, latency: LatencyTracker | undefined, o: Required<HedgeOptions>): number | undefined {
   if (!o.enabled) return undefined;
-  const p95 = latency?.p95(leafId);
-  const d = p95 ?? o.defaultDelayMs;
+  // A leaf without enough completed calls of its own (new, or always hedged away because it is
+  // slow) is held to what the other leaves achieve.
+  const d = latency?.p95(leafId) ?? latency?.p95All() ?? o.defaultDelayMs;
   return Math.min(o.maxDelayMs, Math.max(o.minDelayMs, d));
 }

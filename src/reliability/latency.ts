@@ -65,11 +65,14 @@ export class LatencyTracker {
   private readonly opts: Required<Omit<LatencyOptions, 'now'>>;
   private readonly now: () => number;
   private readonly leaves = new Map<string, LeafLatency>();
+  /** Completed calls of every leaf: the fallback for leaves without their own samples. */
+  private readonly all: LeafLatency;
 
   constructor(opts: LatencyOptions = {}) {
     const { now, ...rest } = opts;
     this.opts = { ...DEFAULT_LATENCY_OPTIONS, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
     this.now = now ?? Date.now;
+    this.all = new LeafLatency(this.opts.windowSize);
   }
 
   private leaf(id: string): LeafLatency {
@@ -89,6 +92,7 @@ export class LatencyTracker {
     const l = this.leaf(leafId);
     this.ewmaUpdate(l, ms);
     l.push(ms);
+    this.all.push(ms);
   }
 
   /** A call was abandoned after `ms` without answering: its latency is at least `ms`. */
@@ -111,6 +115,11 @@ export class LatencyTracker {
     const l = this.leaves.get(leafId);
     if (!l || l.count < this.opts.minSamples) return undefined;
     return l.quantile(0.95);
+  }
+
+  /** p95 of the recent completed calls of all leaves, undefined with fewer than `minSamples`. */
+  p95All(): number | undefined {
+    return this.all.count < this.opts.minSamples ? undefined : this.all.quantile(0.95);
   }
 
   /** Calls in flight to the leaf (its load as seen from here). */
