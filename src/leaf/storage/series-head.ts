@@ -4,9 +4,10 @@
  *
  * Invariants: timestamps strictly increase across [persisted blocks…, chunks…, head]; a chunk
  * (and the head) never spans a block boundary (`blockMs`), so each lies in exactly one block.
+ * Old data is held only as sealed chunk bytes: the head holds at most `chunkSamples` samples.
  */
 import type { Labels } from '../../model/index.js';
-import { encodeChunk } from './chunk-codec.js';
+import { decodeChunk, encodeChunk } from './chunk-codec.js';
 
 export interface MemChunk {
   minT: number;
@@ -16,6 +17,32 @@ export interface MemChunk {
 }
 
 const EMPTY = new Float64Array(0);
+
+/** Estimated JS heap overhead of one in-memory chunk (object + Uint8Array + ArrayBuffer headers). */
+export const CHUNK_OVERHEAD_BYTES = 160;
+
+/** Outcome of `MemSeries.merge`. */
+export interface MergeOutcome {
+  /** Samples inserted (new timestamps); written to the `out` columns when given. */
+  inserted: number;
+  /** Timestamps already present with bit-identical values: ignored. */
+  duplicates: number;
+  /** Timestamps already present with a different value: refused. */
+  conflicts: number;
+  /** First conflict, for messages. */
+  conflictT?: number;
+  conflictOld?: number;
+}
+
+const bitsA = new Float64Array(2);
+const bitsU = new Uint32Array(bitsA.buffer);
+/** Bit-identical doubles (so a stale marker only equals a stale marker). */
+export function sameBits(a: number, b: number): boolean {
+  if (a === a && b === b) return Object.is(a, b);
+  bitsA[0] = a;
+  bitsA[1] = b;
+  return bitsU[0] === bitsU[2] && bitsU[1] === bitsU[3];
+}
 
 export class MemSeries {
   ht: Float64Array;
@@ -68,6 +95,82 @@ export class MemSeries {
       this.lastV = v[to - 1]!;
     }
     return sealed;
+  }
+
+  /**
+   * Merges samples at any time (sorted ascending, distinct timestamps, all ≥ the persisted
+   * floor: the caller checks) into the in-memory chunks and head: the one insert path for
+   * out-of-order writes inside the admission window, WAL replay and range transfers.
+   * Decodes the chunks from the first one the samples reach, merges, and re-chunks from there
+   * (sealing at `chunkSamples` and block boundaries as `append` does). Samples at existing
+   * timestamps are duplicates (same bits, ignored) or conflicts (refused); nothing is rebuilt
+   * when every sample already exists. Inserted samples are copied to outT/outV from `outOff`.
+   */
+  merge(t: ArrayLike<number>, v: ArrayLike<number>, n: number, chunkSamples: number, blockMs: number, outT?: Float64Array, outV?: Float64Array, outOff = 0): MergeOutcome {
+    const res: MergeOutcome = { inserted: 0, duplicates: 0, conflicts: 0 };
+    if (n === 0) return res;
+    const first = t[0]!;
+    let c0 = this.chunks.length;
+    while (c0 > 0 && this.chunks[c0 - 1]!.maxT >= first) c0--;
+    let total = this.hn;
+    for (let c = c0; c < this.chunks.length; c++) total += this.chunks[c]!.count;
+    const at = new Float64Array(total);
+    const av = new Float64Array(total);
+    let off = 0;
+    for (let c = c0; c < this.chunks.length; c++) off += decodeChunk(this.chunks[c]!.data, at, av, off);
+    at.set(this.ht.subarray(0, this.hn), off);
+    av.set(this.hv.subarray(0, this.hn), off);
+    const mt = new Float64Array(total + n);
+    const mv = new Float64Array(total + n);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < total || j < n) {
+      if (j >= n || (i < total && at[i]! < t[j]!)) {
+        mt[k] = at[i]!;
+        mv[k++] = av[i++]!;
+      } else if (i >= total || t[j]! < at[i]!) {
+        mt[k] = t[j]!;
+        mv[k++] = v[j]!;
+        if (outT && outV) {
+          outT[outOff + res.inserted] = t[j]!;
+          outV[outOff + res.inserted] = v[j]!;
+        }
+        res.inserted++;
+        j++;
+      } else {
+        // Same timestamp: the existing sample stays.
+        if (sameBits(v[j]!, av[i]!)) res.duplicates++;
+        else {
+          if (res.conflicts === 0) {
+            res.conflictT = t[j]!;
+            res.conflictOld = av[i]!;
+          }
+          res.conflicts++;
+        }
+        j++;
+      }
+    }
+    if (res.inserted === 0) return res;
+    this.chunks.length = c0;
+    this.hn = 0;
+    this.lastT = c0 > 0 ? this.chunks[c0 - 1]!.maxT : -Infinity;
+    this.append(mt, mv, 0, k, chunkSamples, blockMs);
+    return res;
+  }
+
+  /** Samples held in memory (sealed chunks + head). */
+  get memSamples(): number {
+    let n = this.hn;
+    for (const c of this.chunks) n += c.count;
+    return n;
+  }
+
+  /** Bytes held in memory by the samples: chunk bytes (+ per-chunk overhead) and head capacity. */
+  get memBytes(): number {
+    let b = this.ht.byteLength + this.hv.byteLength;
+    for (const c of this.chunks) b += c.data.byteLength + CHUNK_OVERHEAD_BYTES;
+    return b;
   }
 
   private grow(max: number): void {

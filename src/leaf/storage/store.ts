@@ -2,10 +2,14 @@
  * DurableSeriesStore: the leaf's durable series store (WAL + head + compressed chunks + Arrow
  * blocks and snapshots). See layout.ts for the on-disk layout and recovery rules.
  *
- * Write path: `append` validates, drops samples that are not newer than the series' last one
- * (out of order / duplicates) or older than the persisted blocks, applies the rest to the
- * in-memory head (visible to readers at once), writes WAL frames and resolves once they are
- * durable under the fsync policy: acknowledge to clients after it resolves.
+ * Write path: `appendSeries` applies one series' samples under the admission rules of
+ * series-apply.ts (newer samples appended, older ones inside `oooWindowMs` inserted, the rest
+ * refused with a reason) to memory at once (visible to readers) and queues their WAL records;
+ * `commit()` writes everything queued and resolves once it is durable under the fsync policy:
+ * acknowledge to clients after it resolves. `append` = validate a batch + appendSeries + commit.
+ * `insertSeries` is the same path without a window (range transfers, backfill).
+ * Memory-only mode (`DurableSeriesStore.memory`): the same series model (sealed compressed
+ * chunks + a bounded head) without WAL, snapshots or blocks.
  * Read path: `select` decodes only chunks overlapping the window, straight into typed arrays.
  * Maintenance (`snapshot()`; also triggered after `snapshotEveryWalBytes` of WAL): rotate the
  * WAL, flush finished blocks, write a snapshot of everything in memory, drop WAL segments and
@@ -23,6 +27,7 @@ import { SNAP_DIR, readLatestSnapshot, writeSnapshot, type SnapshotMeta } from '
 import { decodeChunk, encodeChunk } from './chunk-codec.js';
 import { BLOCK_DIR, PersistedBlock } from './persisted-block.js';
 import { MemSeries } from './series-head.js';
+import { applySeriesSamples, type SeriesOutcome } from './series-apply.js';
 import { readSeries } from './series-read.js';
 import { REC_SAMPLES, REC_SERIES, decodeSeriesBody, encodeSamplesFrameColumns, encodeSeriesFrame, forEachSampleEntry, type SeriesRecord } from './wal-format.js';
 import { replayWal, type ReplayResult } from './wal-replay.js';
@@ -42,6 +47,13 @@ export interface StoreOptions {
   retentionMs?: number;
   /** Take a snapshot automatically after this much WAL (default 64 MiB ≈ 4M samples of replay; 0 disables). */
   snapshotEveryWalBytes?: number;
+  /**
+   * Out-of-order admission window of `append`/`appendSeries`, ms (default 0: only samples newer
+   * than the series' last one). Older samples inside the window are inserted in time order.
+   */
+  oooWindowMs?: number;
+  /** Called for every series the store creates (writes, recovery), before its samples apply. */
+  onSeries?: (s: MemSeries) => void;
   logger?: Logger;
 }
 
@@ -56,7 +68,7 @@ export interface AppendResult {
   accepted: number;
   /** Re-sends of the series' last sample (same timestamp, bit-identical value): ignored, harmless. */
   duplicates: number;
-  /** Other samples not newer than the series' last sample. */
+  /** Samples refused: older than the admission window (oooWindowMs), or a different value at an existing timestamp. */
   outOfOrder: number;
   /** Samples older than the newest persisted block's end. */
   tooOld: number;
@@ -69,6 +81,11 @@ export interface StoreStats {
   headSamples: number;
   /** Compressed chunk bytes (persisted + in memory). */
   chunkBytes: number;
+  /**
+   * Bytes actually held for samples: persisted block columns, in-memory chunk bytes (plus an
+   * estimated per-chunk object overhead) and head column capacity.
+   */
+  bytes: number;
   chunks: number;
   blocks: number;
   walSegments: number;
@@ -79,22 +96,19 @@ export interface StoreStats {
   walTornTails: number;
   walCorruptions: number;
   snapshotsLoaded: number;
+  /** Samples refused: older than the admission window, or a different value at an existing timestamp. */
   outOfOrder: number;
   tooOld: number;
   duplicates: number;
+  /** Older samples inserted inside the admission window (or by insertSeries). */
+  inserted: number;
 }
 
 const WAL_DIR = 'wal';
+/** Fixed-width columns of one block chunk row (series_id, min_t, max_t, count, flags, offset). */
+const BLOCK_ROW_BYTES = 29;
 
-const bitsA = new Float64Array(2);
-const bitsU = new Uint32Array(bitsA.buffer);
-/** Bit-identical doubles (so a stale marker only equals a stale marker). */
-function sameBits(a: number, b: number): boolean {
-  if (a === a && b === b) return Object.is(a, b);
-  bitsA[0] = a;
-  bitsA[1] = b;
-  return bitsU[0] === bitsU[2] && bitsU[1] === bitsU[3];
-}
+export type { SeriesOutcome } from './series-apply.js';
 
 export class DurableSeriesStore {
   private readonly byId = new Map<number, MemSeries>();
@@ -107,22 +121,37 @@ export class DurableSeriesStore {
   private persistedUntil = -Infinity;
   private maxT = -Infinity;
   private minT = Infinity;
-  private wal!: WalWriter;
+  /** Undefined in memory-only mode. */
+  private wal: WalWriter | undefined;
+  /** WAL records applied to memory and not yet handed to the writer (see commit). */
+  private pendingSeries: SeriesRecord[] = [];
+  private pendingEntries: { id: number; t: Float64Array; v: Float64Array }[] = [];
+  /** Resolves when every commit started so far is durable (commits resolve in order). */
+  private lastCommit: Promise<void> = Promise.resolve();
   private walBytesAtSnapshot = 0;
   private maintenance: Promise<void> = Promise.resolve();
   private maintenanceRunning = false;
   private closed = false;
   private replay: ReplayResult | undefined;
   private snapshotsLoaded = 0;
-  private readonly counters = { outOfOrder: 0, tooOld: 0, duplicates: 0 };
+  private readonly counters = { outOfOrder: 0, tooOld: 0, duplicates: 0, inserted: 0 };
   private readonly chunkSamples: number;
   private readonly blockMs: number;
   private readonly logger: Logger;
 
-  private constructor(readonly dir: string, private readonly opts: StoreOptions) {
+  private constructor(readonly dir: string | undefined, private readonly opts: StoreOptions) {
     this.chunkSamples = opts.chunkSamples ?? 240;
     this.blockMs = opts.blockMs ?? 2 * 3600_000;
     this.logger = opts.logger ?? pino({ level: 'warn' });
+  }
+
+  /** A memory-only store: the same series model, no WAL, snapshots or blocks. */
+  static memory(opts: StoreOptions = {}): DurableSeriesStore {
+    return new DurableSeriesStore(undefined, opts);
+  }
+
+  get durable(): boolean {
+    return this.dir !== undefined;
   }
 
   /** Opens (creating if needed) a store: loads blocks and the latest snapshot, replays the WAL tail. */
@@ -130,8 +159,8 @@ export class DurableSeriesStore {
     const s = new DurableSeriesStore(dir, opts);
     for (const d of [dir, path.join(dir, WAL_DIR), path.join(dir, SNAP_DIR), path.join(dir, BLOCK_DIR)]) fs.mkdirSync(d, { recursive: true });
     const started = performance.now();
-    s.loadBlocks();
-    const fromSegment = s.loadSnapshot();
+    s.loadBlocks(dir);
+    const fromSegment = s.loadSnapshot(dir);
     s.replay = replayWal(path.join(dir, WAL_DIR), fromSegment, (type, body) => s.applyWalFrame(type, body), s.logger);
     s.wal = await WalWriter.open(path.join(dir, WAL_DIR), s.replay.nextSegment, { fsync: opts.fsync, segmentBytes: opts.segmentBytes, logger: s.logger });
     s.logger.info({ dir, ms: Math.round(performance.now() - started), series: s.byId.size, blocks: s.blocks.length, walFrames: s.replay.frames, tornTails: s.replay.tornTails, corruptions: s.replay.corruptions }, 'store opened');
@@ -140,18 +169,19 @@ export class DurableSeriesStore {
 
   // ---------------------------------------------------------------- write path
 
+  /**
+   * Validates a whole batch (throws InvalidArgumentError on a bad tenant, labels, lengths or
+   * timestamp before changing anything), applies it under the store's admission window and
+   * resolves once durable. Conflicting values and samples outside the window count as outOfOrder.
+   */
   async append(tenant: string, batch: readonly SeriesIn[]): Promise<AppendResult> {
     if (this.closed) throw new Error('store is closed');
     const te = validateTenant(tenant);
     if (te) throw new InvalidArgumentError(te);
-    let tenantMap = this.byTenant.get(tenant);
-    // Validate the whole batch before changing anything (labels only for unknown series).
-    const keys: string[] = new Array<string>(batch.length);
-    for (let b = 0; b < batch.length; b++) {
-      const s = batch[b]!;
+    const tenantMap = this.byTenant.get(tenant);
+    for (const s of batch) {
       if (s.t.length !== s.v.length) throw new InvalidArgumentError(`series has ${s.t.length} timestamps but ${s.v.length} values`);
-      const key = (keys[b] = labelsKey(s.labels));
-      if (!tenantMap?.has(key)) {
+      if (!tenantMap?.has(labelsKey(s.labels))) {
         const le = validateLabels(s.labels);
         if (le) throw new InvalidArgumentError(le);
       }
@@ -161,75 +191,104 @@ export class DurableSeriesStore {
       }
     }
     const res: AppendResult = { accepted: 0, duplicates: 0, outOfOrder: 0, tooOld: 0 };
-    const newSeries: SeriesRecord[] = [];
-    // Accepted samples of the whole batch in two columns; entry i = series ids[i], [offs[i], +lens[i]).
-    let total = 0;
-    for (const s of batch) total += s.t.length;
-    const T = new Float64Array(total);
-    const V = new Float64Array(total);
-    const ids = new Uint32Array(batch.length);
-    const offs = new Uint32Array(batch.length);
-    const lens = new Uint32Array(batch.length);
-    const targets: MemSeries[] = [];
-    let k = 0;
-    const floor = this.persistedUntil;
-    for (let b = 0; b < batch.length; b++) {
-      const s = batch[b]!;
-      let ms = tenantMap?.get(keys[b]!);
-      const n = s.t.length;
-      const st = s.t;
-      const sv = s.v;
-      // Keep samples strictly newer than everything before them.
-      let last = ms ? ms.lastT : -Infinity;
-      let lastV = ms ? ms.lastV : NaN;
-      const k0 = k;
-      for (let i = 0; i < n; i++) {
-        const ti = st[i]!;
-        if (ti <= last || ti < floor) {
-          if (ti === last && sameBits(sv[i]!, lastV)) res.duplicates++;
-          else if (ti < floor) res.tooOld++;
-          else res.outOfOrder++;
-          continue;
-        }
-        lastV = sv[i]!;
-        T[k] = ti;
-        V[k] = sv[i]!;
-        k++;
-        last = ti;
-      }
-      if (k === k0) continue;
-      if (!ms) {
-        if (!tenantMap) this.byTenant.set(tenant, (tenantMap = new Map()));
-        ms = this.addSeries(this.nextId++, tenant, s.labels);
-        newSeries.push({ id: ms.id, tenant, labels: ms.labels });
-      }
-      const e = targets.length;
-      ids[e] = ms.id;
-      offs[e] = k0;
-      lens[e] = k - k0;
-      targets.push(ms);
-      ms.append(T, V, k0, k, this.chunkSamples, this.blockMs);
+    for (const s of batch) {
+      const o = this.appendSeries(tenant, s.labels, s.t, s.v);
+      res.accepted += o.appended + o.inserted;
+      res.duplicates += o.ignored;
+      res.outOfOrder += (o.rejected?.get('out_of_order')?.count ?? 0) + (o.rejected?.get('duplicate_sample')?.count ?? 0);
+      res.tooOld += o.rejected?.get('too_old')?.count ?? 0;
     }
-    res.accepted = k;
-    if (k > 0) {
-      // Batch-level time range (cheap: only the entries' first and last samples).
-      for (let e = 0; e < targets.length; e++) {
-        const a = T[offs[e]!]!;
-        const z = T[offs[e]! + lens[e]! - 1]!;
-        if (a < this.minT) this.minT = a;
-        if (z > this.maxT) this.maxT = z;
-      }
-    }
-    this.counters.outOfOrder += res.outOfOrder;
-    this.counters.tooOld += res.tooOld;
-    this.counters.duplicates += res.duplicates;
-    if (k === 0) return res;
-    const frames: Uint8Array[] = [];
-    if (newSeries.length > 0) frames.push(encodeSeriesFrame(newSeries));
-    frames.push(encodeSamplesFrameColumns(targets.length, ids, offs, lens, T, V));
-    await this.wal.append(frames);
-    this.maybeSnapshot();
+    await this.commit();
     return res;
+  }
+
+  /**
+   * Applies one series' samples (labels and tenant already valid) under the admission window
+   * (`windowMs`, default the store's `oooWindowMs`) and queues their WAL records; visible to
+   * readers at once, durable after the next `commit()` resolves. The series is created on its
+   * first accepted sample only.
+   */
+  appendSeries(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>, windowMs = this.opts.oooWindowMs ?? 0): SeriesOutcome {
+    if (this.closed) throw new Error('store is closed');
+    const n = t.length;
+    const key = labelsKey(labels);
+    let ms = this.byTenant.get(tenant)?.get(key);
+    if (!ms) {
+      let ok = false;
+      for (let i = 0; i < n && !ok; i++) ok = validateTimestamp(t[i]!) === undefined && t[i]! >= this.persistedUntil;
+      if (!ok) return applySeriesSamples(new MemSeries(-1, tenant, labels, key), t, v, this.policy(windowMs), new Float64Array(n), new Float64Array(n));
+      ms = this.addSeries(this.nextId++, tenant, labels);
+      if (this.wal) this.pendingSeries.push({ id: ms.id, tenant, labels: ms.labels });
+    }
+    const outT = new Float64Array(n);
+    const outV = new Float64Array(n);
+    const o = applySeriesSamples(ms, t, v, this.policy(windowMs), outT, outV);
+    const k = o.appended + o.inserted;
+    this.counters.outOfOrder += (o.rejected?.get('out_of_order')?.count ?? 0) + (o.rejected?.get('duplicate_sample')?.count ?? 0);
+    this.counters.tooOld += o.rejected?.get('too_old')?.count ?? 0;
+    this.counters.duplicates += o.ignored;
+    this.counters.inserted += o.inserted;
+    if (k === 0) return o;
+    for (const x of [outT.subarray(0, o.appended), outT.subarray(o.appended, k)]) {
+      if (x.length === 0) continue;
+      if (x[0]! < this.minT) this.minT = x[0]!;
+      if (x[x.length - 1]! > this.maxT) this.maxT = x[x.length - 1]!;
+    }
+    if (this.wal) {
+      // Two entries (each sorted): the appended run and the inserted run.
+      if (o.appended > 0) this.pendingEntries.push({ id: ms.id, t: outT.subarray(0, o.appended), v: outV.subarray(0, o.appended) });
+      if (o.inserted > 0) this.pendingEntries.push({ id: ms.id, t: outT.subarray(o.appended, k), v: outV.subarray(o.appended, k) });
+    }
+    return o;
+  }
+
+  /** Inserts samples at any time not below the persisted floor (range transfers, backfill). */
+  insertSeries(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): SeriesOutcome {
+    return this.appendSeries(tenant, labels, t, v, Infinity);
+  }
+
+  /**
+   * Writes every queued WAL record and resolves when they (and every earlier commit) are
+   * durable under the fsync policy. Concurrent commits share the writer's group commit.
+   */
+  commit(): Promise<void> {
+    const wal = this.wal;
+    if (!wal) return Promise.resolve();
+    if (this.pendingEntries.length === 0 && this.pendingSeries.length === 0) return this.lastCommit;
+    const frames: Uint8Array[] = [];
+    if (this.pendingSeries.length > 0) frames.push(encodeSeriesFrame(this.pendingSeries));
+    const entries = this.pendingEntries;
+    this.pendingSeries = [];
+    this.pendingEntries = [];
+    if (entries.length > 0) {
+      let total = 0;
+      for (const e of entries) total += e.t.length;
+      const T = new Float64Array(total);
+      const V = new Float64Array(total);
+      const ids = new Uint32Array(entries.length);
+      const offs = new Uint32Array(entries.length);
+      const lens = new Uint32Array(entries.length);
+      let k = 0;
+      entries.forEach((e, i) => {
+        ids[i] = e.id;
+        offs[i] = k;
+        lens[i] = e.t.length;
+        T.set(e.t, k);
+        V.set(e.v, k);
+        k += e.t.length;
+      });
+      frames.push(encodeSamplesFrameColumns(entries.length, ids, offs, lens, T, V));
+    }
+    const prev = this.lastCommit;
+    const mine = wal.append(frames);
+    const done = Promise.all([prev.catch(() => undefined), mine]).then(() => undefined);
+    this.lastCommit = done;
+    this.maybeSnapshot();
+    return done;
+  }
+
+  private policy(windowMs: number): { windowMs: number; floor: number; chunkSamples: number; blockMs: number } {
+    return { windowMs, floor: this.persistedUntil, chunkSamples: this.chunkSamples, blockMs: this.blockMs };
   }
 
   private addSeries(id: number, tenant: string, labels: Labels): MemSeries {
@@ -248,6 +307,7 @@ export class DurableSeriesStore {
       else p.set(k, [ms]);
     }
     if (id >= this.nextId) this.nextId = id + 1;
+    this.opts.onSeries?.(ms);
     return ms;
   }
 
@@ -270,11 +330,15 @@ export class DurableSeriesStore {
         this.logger.warn({ seriesId: id }, 'WAL: samples for an unknown series id; skipped');
         return;
       }
+      // Entries are sorted: skip what persisted blocks hold, merge what is not newer than the
+      // series' last sample (inserted samples; snapshot overlap = duplicates), append the rest.
       let from = 0;
-      const lim = Math.max(ms.lastT, this.persistedUntil - 1);
-      while (from < n && t[from]! <= lim) from++;
+      while (from < n && t[from]! < this.persistedUntil) from++;
+      let mid = from;
+      while (mid < n && t[mid]! <= ms.lastT) mid++;
+      if (mid > from) ms.merge(t.subarray(from, mid), v.subarray(from, mid), mid - from, this.chunkSamples, this.blockMs);
+      if (mid < n) ms.append(t, v, mid, n, this.chunkSamples, this.blockMs);
       if (from === n) return;
-      ms.append(t, v, from, n, this.chunkSamples, this.blockMs);
       if (t[from]! < this.minT) this.minT = t[from]!;
       if (t[n - 1]! > this.maxT) this.maxT = t[n - 1]!;
     });
@@ -335,18 +399,42 @@ export class DurableSeriesStore {
     };
   }
 
+  /** One series' samples in [start, end] (decoding only overlapping chunks), or undefined when none. */
+  readSeries(s: MemSeries, start: number, end: number, labelsOnly = false): Series | undefined {
+    return readSeries(this.blocks, s, start, end, labelsOnly);
+  }
+
+  /** Samples, bytes held (as in StoreStats.bytes) and time range of one series. */
+  seriesStats(s: MemSeries): { samples: number; bytes: number; minT: number; maxT: number } {
+    let samples = s.memSamples;
+    let bytes = s.memBytes;
+    let minT = s.chunks.length > 0 ? s.chunks[0]!.minT : s.hn > 0 ? s.ht[0]! : Infinity;
+    for (const b of this.blocks) {
+      const r = b.rows.get(s.id);
+      if (!r) continue;
+      const c = b.chunks;
+      if (c.minT[r[0]]! < minT) minT = c.minT[r[0]]!;
+      for (let i = r[0]; i < r[1]; i++) samples += c.count[i]!;
+      bytes += c.offsets[r[1]]! - c.offsets[r[0]]! + BLOCK_ROW_BYTES * (r[1] - r[0]);
+    }
+    return { samples, bytes, minT, maxT: samples > 0 ? s.lastT : -Infinity };
+  }
+
   stats(): StoreStats {
     let samples = 0;
     let headSamples = 0;
     let chunkBytes = 0;
     let chunks = 0;
+    let bytes = 0;
     for (const b of this.blocks) {
+      bytes += b.chunks.bytes.buffer.byteLength;
       chunkBytes += b.bytes;
       chunks += b.chunks.count.length;
       for (let i = 0; i < b.chunks.count.length; i++) samples += b.chunks.count[i]!;
     }
     for (const s of this.byId.values()) {
       headSamples += s.hn;
+      bytes += s.memBytes;
       for (const c of s.chunks) {
         samples += c.count;
         chunkBytes += c.data.length;
@@ -355,8 +443,8 @@ export class DurableSeriesStore {
     }
     const minT = Math.min(this.minT, ...this.blocks.map((b) => b.meta.minT));
     return {
-      series: this.byId.size, samples: samples + headSamples, headSamples, chunkBytes, chunks, blocks: this.blocks.length,
-      walSegments: listSegments(path.join(this.dir, WAL_DIR)).length, minT, maxT: this.maxT,
+      series: this.byId.size, samples: samples + headSamples, headSamples, chunkBytes, bytes, chunks, blocks: this.blocks.length,
+      walSegments: this.dir === undefined ? 0 : listSegments(path.join(this.dir, WAL_DIR)).length, minT, maxT: this.maxT,
       walFramesReplayed: this.replay?.frames ?? 0, walTornTails: this.replay?.tornTails ?? 0, walCorruptions: this.replay?.corruptions ?? 0,
       snapshotsLoaded: this.snapshotsLoaded, ...this.counters,
     };
@@ -366,7 +454,7 @@ export class DurableSeriesStore {
 
   private maybeSnapshot(): void {
     const every = this.opts.snapshotEveryWalBytes ?? 64 * 1024 * 1024;
-    if (every <= 0 || this.maintenanceRunning) return;
+    if (every <= 0 || this.maintenanceRunning || !this.wal) return;
     if (this.wal.stats().bytesWritten - this.walBytesAtSnapshot < every) return;
     void this.snapshot().catch((e: unknown) => this.logger.error({ err: e }, 'automatic snapshot failed'));
   }
@@ -390,9 +478,11 @@ export class DurableSeriesStore {
   }
 
   private async snapshotNow(): Promise<void> {
-    if (this.closed) return;
-    const seg = await this.wal.rotate();
-    this.walBytesAtSnapshot = this.wal.stats().bytesWritten;
+    const dir = this.dir;
+    const wal = this.wal;
+    if (this.closed || dir === undefined || !wal) return;
+    const seg = await wal.rotate();
+    this.walBytesAtSnapshot = wal.stats().bytesWritten;
     await this.flushBlocks();
     // Capture every series. Not one atomic instant: the event loop is yielded every few thousand
     // series so appends keep flowing. That is sound because each series is captured whole
@@ -411,15 +501,17 @@ export class DurableSeriesStore {
       if (++n % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
     }
     const meta: SnapshotMeta = { version: 1, walSegment: seg, persistedUntil: this.persistedUntil, nextSeriesId: this.nextId, createdAt: new Date().toISOString() };
-    await writeSnapshot(this.dir, meta, series, rows);
+    await writeSnapshot(dir, meta, series, rows);
     // The snapshot covers every segment before `seg`: drop them.
-    for (const s of listSegments(path.join(this.dir, WAL_DIR))) if (s < seg) fs.rmSync(segmentPath(path.join(this.dir, WAL_DIR), s), { force: true });
+    for (const s of listSegments(path.join(dir, WAL_DIR))) if (s < seg) fs.rmSync(segmentPath(path.join(dir, WAL_DIR), s), { force: true });
     this.applyRetention();
     this.logger.info({ walSegment: seg, series: series.length, chunks: rows.length }, 'snapshot written');
   }
 
   /** Writes every block whose end is at least half a block behind the newest sample. */
   private async flushBlocks(): Promise<void> {
+    const dir = this.dir;
+    if (dir === undefined) return;
     const B = this.blockMs;
     const limit = Math.floor((this.maxT - B / 2) / B) * B; // blocks ending at or before this are done
     if (!(limit > this.persistedUntil) || !Number.isFinite(limit)) return;
@@ -442,7 +534,7 @@ export class DurableSeriesStore {
     const loaded: PersistedBlock[] = [];
     for (const b of [...byBlock.keys()].sort((x, y) => x - y)) {
       const g = byBlock.get(b)!;
-      loaded.push(await PersistedBlock.write(this.dir, b, B, g.rows, [...g.series.values()]));
+      loaded.push(await PersistedBlock.write(dir, b, B, g.rows, [...g.series.values()]));
     }
     this.blocks.push(...loaded);
     this.blocks.sort((a, b) => a.meta.minT - b.meta.minT);
@@ -465,8 +557,8 @@ export class DurableSeriesStore {
 
   // ---------------------------------------------------------------- recovery
 
-  private loadBlocks(): void {
-    for (const { block, series } of PersistedBlock.loadAll(this.dir)) {
+  private loadBlocks(dir: string): void {
+    for (const { block, series } of PersistedBlock.loadAll(dir)) {
       for (const r of series) if (!this.byId.has(r.id)) this.addSeries(r.id, r.tenant, r.labels);
       const c = block.chunks;
       for (let i = 0; i < c.seriesId.length; i++) {
@@ -481,8 +573,8 @@ export class DurableSeriesStore {
   }
 
   /** Loads the newest complete snapshot; returns the WAL segment replay starts from. */
-  private loadSnapshot(): number {
-    const snap = readLatestSnapshot(this.dir);
+  private loadSnapshot(dir: string): number {
+    const snap = readLatestSnapshot(dir);
     if (!snap) return 0;
     const { meta, chunks: c } = snap;
     if (meta.persistedUntil > this.persistedUntil) this.persistedUntil = meta.persistedUntil;
@@ -517,6 +609,7 @@ export class DurableSeriesStore {
     if (this.closed) return;
     await this.maintenance.catch(() => undefined);
     this.closed = true;
-    await this.wal.close();
+    await this.lastCommit.catch(() => undefined);
+    await this.wal?.close();
   }
 }
