@@ -15,7 +15,7 @@
  * stream lost, gap detected) is a candidate for every query — see `unsyncedMask`.
  */
 import type { Fingerprint } from './hint-derive.js';
-import type { HintUpdate, ResumePoint } from './leaf-hints.js';
+import type { HintUpdate, ResumePoint } from './hint-log.js';
 
 interface LeafState {
   num: number;
@@ -29,6 +29,16 @@ interface LeafState {
   expect: ResumePoint | undefined;
   /** Some hint of this leaf did not fit (maxHints): never pruned until a snapshot fits. */
   overflow: boolean;
+  /** The child said its own set is incomplete (a zone gateway with a child out of sync). */
+  incomplete: boolean;
+}
+
+/** Observer of the index as a set (zone gateways republish it: `publishIndex`). */
+export interface HintIndexListener {
+  /** `fp` entered (first leaf holds it) or left (no leaf holds it any more) the index. */
+  presence(fp: Fingerprint, present: boolean): void;
+  /** The set of never-pruned leaves may have changed (see `anyUnprunable`). */
+  unprunableChanged(): void;
 }
 
 export type ApplyResult = 'applied' | 'gap';
@@ -54,6 +64,7 @@ export class HintIndex {
   private unsyncedCache: Uint32Array | undefined;
 
   private readonly maxHints: number;
+  private listener: HintIndexListener | undefined;
 
   /**
    * `maxHints` bounds the distinct hints held (memory: ≈ 21 bytes per hint at full load plus
@@ -69,6 +80,26 @@ export class HintIndex {
     this.count = new Uint32Array(cap);
     this.ref = new Int32Array(cap);
     this.pool = new Uint32Array(64 * this.strideWords);
+  }
+
+  /** Sets the (single) observer; `undefined` removes it. */
+  setListener(l: HintIndexListener | undefined): void {
+    this.listener = l;
+  }
+
+  /** Every fingerprint held by at least one leaf. */
+  fingerprints(): Float64Array {
+    const out = new Float64Array(this.used);
+    let i = 0;
+    for (let s = 0; s <= this.mask; s++) if (this.count[s] !== 0) out[i++] = this.keyHi[s]! * TWO32 + this.keyLo[s]!;
+    return out;
+  }
+
+  /** Whether some known leaf must never be pruned (unsynced, awaited, overflowed, incomplete). */
+  anyUnprunable(): boolean {
+    const m = this.unsyncedMask();
+    for (let w = 0; w < m.length; w++) if (m[w] !== 0) return true;
+    return false;
   }
 
   /** Words per leaf bitset; bitsets handed out by this index have this length. */
@@ -91,11 +122,11 @@ export class HintIndex {
     let st = this.leaves.get(leafId);
     if (!st) {
       const num = this.freeNums.pop() ?? this.byNum.length;
-      st = { num, resume: undefined, synced: false, hasHints: false, expect: undefined, overflow: false };
+      st = { num, resume: undefined, synced: false, hasHints: false, expect: undefined, overflow: false, incomplete: false };
       this.leaves.set(leafId, st);
       this.byNum[num] = leafId;
       if (num >= this.strideWords * 32) this.growStride(Math.ceil((num + 1) / 32));
-      this.unsyncedCache = undefined;
+      this.invalidateMask();
     }
     return st.num;
   }
@@ -145,10 +176,11 @@ export class HintIndex {
       for (let i = 0; i < u.fingerprints.length; i++) fits = this.addBit(u.fingerprints[i]!, num) && fits;
       st.hasHints = true;
       st.overflow = !fits;
+      st.incomplete = u.incomplete === true;
       st.resume = { epoch: u.epoch, seq: u.seq };
       if (st.expect && (st.expect.epoch !== u.epoch || st.expect.seq <= u.seq)) st.expect = undefined;
       this.setSynced(st, true);
-      this.unsyncedCache = undefined;
+      this.invalidateMask();
       return 'applied';
     }
     if (!st.resume || st.resume.epoch !== u.epoch || st.resume.seq !== u.fromSeq) {
@@ -161,13 +193,17 @@ export class HintIndex {
     for (let i = 0; i < u.added.length; i++) fits = this.addBit(u.added[i]!, num) && fits;
     if (!fits && !st.overflow) {
       st.overflow = true;
-      this.unsyncedCache = undefined;
+      this.invalidateMask();
+    }
+    if (st.incomplete !== (u.incomplete === true)) {
+      st.incomplete = u.incomplete === true;
+      this.invalidateMask();
     }
     st.hasHints = true;
     st.resume = { epoch: u.epoch, seq: u.toSeq };
     if (st.expect && st.expect.epoch === u.epoch && st.expect.seq <= u.toSeq) {
       st.expect = undefined;
-      this.unsyncedCache = undefined;
+      this.invalidateMask();
     }
     this.setSynced(st, true);
     return 'applied';
@@ -194,7 +230,7 @@ export class HintIndex {
     if (st.resume && st.resume.epoch === at.epoch && st.resume.seq >= at.seq) return;
     if (st.expect && st.expect.epoch === at.epoch && st.expect.seq >= at.seq) return;
     st.expect = { epoch: at.epoch, seq: at.seq };
-    this.unsyncedCache = undefined;
+    this.invalidateMask();
   }
 
   /** Forgets a leaf (left the cluster): clears its bits and frees its number. */
@@ -205,7 +241,7 @@ export class HintIndex {
     this.leaves.delete(leafId);
     this.byNum[st.num] = undefined;
     this.freeNums.push(st.num);
-    this.unsyncedCache = undefined;
+    this.invalidateMask();
   }
 
   /**
@@ -215,7 +251,7 @@ export class HintIndex {
   unsyncedMask(): Uint32Array {
     if (this.unsyncedCache && this.unsyncedCache.length === this.strideWords) return this.unsyncedCache;
     const m = new Uint32Array(this.strideWords);
-    for (const st of this.leaves.values()) if (!st.synced || st.expect || st.overflow) m[st.num >>> 5]! |= 1 << (st.num & 31);
+    for (const st of this.leaves.values()) if (!st.synced || st.expect || st.overflow || st.incomplete) m[st.num >>> 5]! |= 1 << (st.num & 31);
     this.unsyncedCache = m;
     return m;
   }
@@ -281,6 +317,7 @@ export class HintIndex {
       this.count[s] = 1;
       this.ref[s] = num;
       if (++this.used * 4 > (this.mask + 1) * 3) this.rehash((this.mask + 1) * 2);
+      this.listener?.presence(fp, true);
       return true;
     }
     if (c === 1) {
@@ -332,6 +369,7 @@ export class HintIndex {
   }
 
   private deleteSlot(s: number): void {
+    const fp = this.keyHi[s]! * TWO32 + this.keyLo[s]!;
     // Backward-shift deletion keeps probe chains intact without tombstones.
     const mask = this.mask;
     let hole = s;
@@ -351,6 +389,7 @@ export class HintIndex {
     }
     this.count[hole] = 0;
     this.used--;
+    this.listener?.presence(fp, false);
   }
 
   private rehash(cap: number): void {
@@ -395,7 +434,7 @@ export class HintIndex {
     for (let r = 0; r < this.poolRows; r++) next.set(this.pool.subarray(r * this.strideWords, (r + 1) * this.strideWords), r * words);
     this.pool = next;
     this.strideWords = words;
-    this.unsyncedCache = undefined;
+    this.invalidateMask();
   }
 
   /** Removes leaf `num` from every hint (full scan; only on resync and leaf removal). */
@@ -411,8 +450,14 @@ export class HintIndex {
     for (const fp of fps) this.removeBit(fp, num);
   }
 
+  private invalidateMask(): void {
+    this.unsyncedCache = undefined;
+    this.listener?.unprunableChanged();
+  }
+
   private setSynced(st: LeafState, synced: boolean): void {
-    if (st.synced !== synced) this.unsyncedCache = undefined;
+    if (st.synced === synced) return;
     st.synced = synced;
+    this.invalidateMask();
   }
 }

@@ -14,67 +14,37 @@
  * or the epoch differs (the leaf restarted: its seq numbers mean something else). The epoch is a
  * random id per instance.
  */
-import { randomBytes } from 'node:crypto';
 import type { Labels } from '../model/index.js';
 import { deriveHints, hintSeed, type Fingerprint } from './hint-derive.js';
+import { HintLog, type HintLogOptions, type HintSnapshot, type HintSource, type HintUpdate, type ResumePoint } from './hint-log.js';
 
-/** Where a subscriber stands: everything up to and including `seq` of `epoch` is applied. */
-export interface ResumePoint {
-  epoch: string;
-  seq: number;
-}
+export type { HintDelta, HintSnapshot, HintUpdate, ResumePoint } from './hint-log.js';
+export type LeafHintsOptions = HintLogOptions;
 
-/** Changes since `fromSeq` (exclusive) up to `toSeq` (inclusive). */
-export interface HintDelta {
-  kind: 'delta';
-  epoch: string;
-  fromSeq: number;
-  toSeq: number;
-  added: Float64Array;
-  removed: Float64Array;
-}
-
-/** The whole hint set as of `seq`: replaces whatever the subscriber had for this leaf. */
-export interface HintSnapshot {
-  kind: 'full';
-  epoch: string;
-  seq: number;
-  fingerprints: Float64Array;
-}
-
-export type HintUpdate = HintDelta | HintSnapshot;
-
-export interface LeafHintsOptions {
-  /** Deltas kept for resumption (default 65,536). */
-  ringCapacity?: number;
-  /** Fixed epoch (tests); default random. */
-  epoch?: string;
-}
-
-const OP_ADD = 1;
-const OP_REMOVE = 0;
-
-export class LeafHints {
+export class LeafHints implements HintSource {
   readonly epoch: string;
   private readonly pairs = new Map<string, number>();
   private readonly refs = new Map<Fingerprint, number>();
-  private readonly ringFp: Float64Array;
-  private readonly ringOp: Uint8Array;
-  private seqNo = 0;
-  private listeners = new Set<(seq: number) => void>();
-  private notifyScheduled = false;
   private readonly scratch: Fingerprint[] = [];
+  private readonly out: HintLog;
 
   constructor(opts: LeafHintsOptions = {}) {
-    const cap = Math.max(16, opts.ringCapacity ?? 65_536);
-    this.ringFp = new Float64Array(cap);
-    this.ringOp = new Uint8Array(cap);
-    this.epoch = opts.epoch ?? randomBytes(8).toString('hex');
+    this.out = new HintLog(
+      () => {
+        const fps = new Float64Array(this.refs.size);
+        let i = 0;
+        for (const fp of this.refs.keys()) fps[i++] = fp;
+        return fps;
+      },
+      () => this.refs.size,
+      opts,
+    );
+    this.epoch = this.out.epoch;
   }
 
   /** Sequence number of the last delta (0 before any). */
   get seq(): number {
-    return this.seqNo;
+    return this.out.seq;
   }
 
   /** Number of distinct hints held. */
@@ -94,7 +64,7 @@ export class LeafHints {
       for (const fp of deriveHints(hintSeed(tenant, l.name), l.value, this.scratch)) {
         const r = this.refs.get(fp) ?? 0;
         this.refs.set(fp, r + 1);
-        if (r === 0) this.log(fp, OP_ADD);
+        if (r === 0) this.out.log(fp, true);
       }
     }
   }
@@ -117,7 +87,7 @@ export class LeafHints {
         if (r > 1) this.refs.set(fp, r - 1);
         else {
           this.refs.delete(fp);
-          this.log(fp, OP_REMOVE);
+          this.out.log(fp, false);
         }
       }
     }
@@ -130,10 +100,7 @@ export class LeafHints {
 
   /** The whole hint set now. */
   snapshot(): HintSnapshot {
-    const fps = new Float64Array(this.refs.size);
-    let i = 0;
-    for (const fp of this.refs.keys()) fps[i++] = fp;
-    return { kind: 'full', epoch: this.epoch, seq: this.seqNo, fingerprints: fps };
+    return this.out.snapshot();
   }
 
   /**
@@ -142,27 +109,7 @@ export class LeafHints {
    * larger than the snapshot.
    */
   since(from: ResumePoint | undefined): HintUpdate {
-    const cap = this.ringFp.length;
-    const oldest = Math.max(0, this.seqNo - cap); // deltas oldest+1..seqNo are in the ring
-    if (!from || from.epoch !== this.epoch || from.seq > this.seqNo || from.seq < oldest || this.seqNo - from.seq > this.refs.size + 1024) {
-      return this.snapshot();
-    }
-    const last = new Map<Fingerprint, number>();
-    for (let s = from.seq + 1; s <= this.seqNo; s++) {
-      const i = (s - 1) % cap;
-      last.set(this.ringFp[i]!, this.ringOp[i]!);
-    }
-    let na = 0;
-    for (const op of last.values()) if (op === OP_ADD) na++;
-    const added = new Float64Array(na);
-    const removed = new Float64Array(last.size - na);
-    let a = 0;
-    let r = 0;
-    for (const [fp, op] of last) {
-      if (op === OP_ADD) added[a++] = fp;
-      else removed[r++] = fp;
-    }
-    return { kind: 'delta', epoch: this.epoch, fromSeq: from.seq, toSeq: this.seqNo, added, removed };
+    return this.out.since(from);
   }
 
   /**
@@ -170,21 +117,6 @@ export class LeafHints {
    * streaming handler can pull `since(lastSent)`. Returns the unsubscribe function.
    */
   onChange(cb: (seq: number) => void): () => void {
-    this.listeners.add(cb);
-    return () => void this.listeners.delete(cb);
-  }
-
-  private log(fp: Fingerprint, op: number): void {
-    const i = this.seqNo % this.ringFp.length;
-    this.ringFp[i] = fp;
-    this.ringOp[i] = op;
-    this.seqNo++;
-    if (this.listeners.size > 0 && !this.notifyScheduled) {
-      this.notifyScheduled = true;
-      queueMicrotask(() => {
-        this.notifyScheduled = false;
-        for (const cb of [...this.listeners]) cb(this.seqNo);
-      });
-    }
+    return this.out.onChange(cb);
   }
 }

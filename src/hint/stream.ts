@@ -11,7 +11,7 @@
  * without a resume point after a gap, so the leaf answers with a full snapshot.
  */
 import type { HintIndex } from './hint-index.js';
-import type { HintUpdate, LeafHints, ResumePoint } from './leaf-hints.js';
+import type { HintSource, HintUpdate, ResumePoint } from './hint-log.js';
 import { decodeFingerprints, encodeFingerprints } from './wire.js';
 
 /** The proposed `canopy.v1.HintsUpdate` message (camelCase, as the generated types are). */
@@ -26,27 +26,39 @@ export interface HintsMessage {
   /** Little-endian u64 fingerprints, 8 bytes each. */
   added: Uint8Array;
   removed: Uint8Array;
+  /** The publisher's set is incomplete (zone gateway with a child out of sync): do not prune it. */
+  incomplete: boolean;
 }
 
 export function toHintsMessage(u: HintUpdate): HintsMessage {
-  if (u.kind === 'full') return { epoch: u.epoch, full: true, fromSeq: 0, toSeq: u.seq, added: encodeFingerprints(u.fingerprints), removed: new Uint8Array(0) };
-  return { epoch: u.epoch, full: false, fromSeq: u.fromSeq, toSeq: u.toSeq, added: encodeFingerprints(u.added), removed: encodeFingerprints(u.removed) };
+  const incomplete = u.incomplete === true;
+  if (u.kind === 'full') return { epoch: u.epoch, full: true, fromSeq: 0, toSeq: u.seq, added: encodeFingerprints(u.fingerprints), removed: new Uint8Array(0), incomplete };
+  return { epoch: u.epoch, full: false, fromSeq: u.fromSeq, toSeq: u.toSeq, added: encodeFingerprints(u.added), removed: encodeFingerprints(u.removed), incomplete };
 }
 
 export function fromHintsMessage(m: HintsMessage): HintUpdate {
-  if (m.full) return { kind: 'full', epoch: m.epoch, seq: Number(m.toSeq), fingerprints: decodeFingerprints(m.added) };
-  return { kind: 'delta', epoch: m.epoch, fromSeq: Number(m.fromSeq), toSeq: Number(m.toSeq), added: decodeFingerprints(m.added), removed: decodeFingerprints(m.removed) };
+  const u: HintUpdate = m.full
+    ? { kind: 'full', epoch: m.epoch, seq: Number(m.toSeq), fingerprints: decodeFingerprints(m.added) }
+    : { kind: 'delta', epoch: m.epoch, fromSeq: Number(m.fromSeq), toSeq: Number(m.toSeq), added: decodeFingerprints(m.added), removed: decodeFingerprints(m.removed) };
+  if (m.incomplete) u.incomplete = true;
+  return u;
 }
 
-/** Leaf side: the update stream for a subscriber at `from` (undefined → start with a snapshot). */
-export async function* hintUpdates(lh: LeafHints, from: ResumePoint | undefined, signal: AbortSignal): AsyncGenerator<HintUpdate> {
+/**
+ * Publisher side (a leaf's `LeafHints`, or a zone's `publishIndex`): the update stream for a
+ * subscriber at `from` (undefined → start with a snapshot).
+ */
+export async function* hintUpdates(lh: HintSource, from: ResumePoint | undefined, signal: AbortSignal): AsyncGenerator<HintUpdate> {
   let cur = from;
   let first = true;
+  let lastIncomplete = false;
   while (!signal.aborted) {
     const u = lh.since(cur);
     const empty = u.kind === 'delta' && u.added.length === 0 && u.removed.length === 0;
-    if (first || !empty) yield u;
+    const incomplete = u.incomplete === true;
+    if (first || !empty || incomplete !== lastIncomplete) yield u;
     first = false;
+    lastIncomplete = incomplete;
     cur = { epoch: u.epoch, seq: u.kind === 'full' ? u.seq : u.toSeq };
     if (lh.seq !== cur.seq) continue; // changed while the consumer was busy
     await new Promise<void>((resolve) => {
