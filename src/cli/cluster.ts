@@ -14,6 +14,8 @@ export interface EmbeddedClusterOptions {
   grpcAddr?: string;
   replicationFactor?: number;
   logger?: Logger;
+  /** Gateway HTTP address (Prometheus API, remote write, /metrics); absent = no HTTP listener. */
+  httpAddr?: string;
 }
 
 export interface EmbeddedCluster {
@@ -46,7 +48,12 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): P
     const ranges = initialRanges(records.map((r) => r.id), { replicationFactor: opts.replicationFactor ?? 1 });
     const store = new MemoryAssignmentStore({ leaves: records, ranges });
     declareRanges(leaves, ranges);
-    gateway = await startGateway({ listen: opts.grpcAddr ?? '127.0.0.1:7400', assignment: store, ...(opts.logger ? { logger: opts.logger.child({ gateway: true }) } : {}) });
+    gateway = await startGateway({
+      listen: opts.grpcAddr ?? '127.0.0.1:7400',
+      assignment: store,
+      ...(opts.httpAddr !== undefined ? { httpListen: opts.httpAddr } : {}),
+      ...(opts.logger ? { logger: opts.logger.child({ gateway: true }) } : {}),
+    });
     return { gateway, leaves, store, stop };
   } catch (e) {
     await stop();

@@ -1,17 +1,24 @@
 /**
- * `startGateway`: the gateway's gRPC server (Query, Write and Admin services) over a live view of
- * the range assignment. Stateless apart from that view and per-leaf health; run several.
+ * `startGateway`: the gateway's gRPC server (Query, Write and Admin services, plus the standard
+ * gRPC health checking service and server reflection, so grpcurl works) over a live view of the
+ * range assignment, and optionally its HTTP listener (Prometheus HTTP API, remote write,
+ * /metrics, /-/healthy, /-/ready; src/http). Stateless apart from that view and per-leaf health;
+ * run several.
  */
 import { gatewayServiceError } from './service-error.js';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { EngineOptions } from '../engine/index.js';
-import { canopyProto, decodeWriteRequest, SERVER_OPTIONS, type WireWriteRequest } from '../rpc/index.js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { gatewayBackend, startHttpServer, type HttpServerHandle } from '../http/index.js';
+import { canopyProto, decodeWriteRequest, LOADER_OPTIONS, SERVER_OPTIONS, type WireWriteRequest } from '../rpc/index.js';
 import { InvalidArgumentError } from '../model/index.js';
 import type { AssignmentStore } from '../shard/index.js';
 import { adminService } from './admin-service.js';
-import { createGatewayMetrics } from './metrics.js';
+import { createGatewayMetrics, instrumentQueryService, observeLeafStates } from './metrics.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, type QueryDeps } from './query-exec.js';
 import { queryService } from './query-service.js';
 import { Topology } from './topology.js';
@@ -29,11 +36,15 @@ export interface GatewayOptions {
   defaultTimeoutMs?: number;
   /** Deadline of each leaf write batch, ms (default 30 s). */
   writeTimeoutMs?: number;
+  /** host:port of the HTTP listener (Prometheus API, remote write, /metrics); absent = none. */
+  httpListen?: string;
 }
 
 export interface GatewayHandle {
   /** host:port actually bound. */
   address: string;
+  /** host:port of the HTTP listener, when one was asked for. */
+  httpAddress?: string;
   /** The gateway's own metrics registry. */
   registry: Registry;
   stop(): Promise<void>;
@@ -71,9 +82,13 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
 
   const server = new grpc.Server(SERVER_OPTIONS);
   const proto = canopyProto();
-  server.addService(proto.Query.service, queryService(queryDeps));
+  server.addService(proto.Query.service, instrumentQueryService(queryService(queryDeps), metrics));
   server.addService(writeServiceDefinition(), write);
   server.addService(proto.Admin.service, adminService(topology));
+  const health = new HealthImplementation({ '': 'SERVING', 'canopy.v1.Query': 'SERVING', 'canopy.v1.Write': 'SERVING', 'canopy.v1.Admin': 'SERVING' });
+  health.addToServer(server);
+  new ReflectionService(publicPackageDefinition()).addToServer(server);
+  observeLeafStates(metrics, topology);
 
   let port: number;
   try {
@@ -87,11 +102,32 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
   logger.info({ address, leaves: topology.table.leaves().length, ranges: topology.table.size }, 'gateway listening');
 
+  let http: HttpServerHandle | undefined;
+  if (opts.httpListen !== undefined) {
+    try {
+      http = await startHttpServer({
+        listen: opts.httpListen,
+        logger: logger.child({ component: 'http' }),
+        backend: gatewayBackend(queryDeps, writeDeps),
+        registries: [metrics.registry],
+        metricsPrefix: 'canopy_gateway',
+        name: 'Canopy gateway',
+        onQuery: (_kind, f) => metrics.observeFanout(f.expected, f.pruned),
+      });
+    } catch (e) {
+      server.forceShutdown();
+      topology.close();
+      throw e;
+    }
+  }
+
   let stopped: Promise<void> | undefined;
   return {
     address,
+    ...(http ? { httpAddress: http.address } : {}),
     registry: metrics.registry,
     stop() {
+      health.setStatus('', 'NOT_SERVING');
       stopped ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
@@ -101,10 +137,17 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
           clearTimeout(timer);
           resolve();
         });
-      }).finally(() => topology.close());
+      })
+        .then(() => http?.stop())
+        .finally(() => topology.close());
       return stopped;
     },
   };
+}
+
+/** The public services' protos, for server reflection (grpcurl list / describe). */
+function publicPackageDefinition(): protoLoader.PackageDefinition {
+  return protoLoader.loadSync(['canopy/v1/query.proto', 'canopy/v1/write.proto', 'canopy/v1/admin.proto'], LOADER_OPTIONS);
 }
 
 type DecodedWrite = WireWriteRequest & { decodeError?: string };

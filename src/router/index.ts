@@ -7,3 +7,5 @@ export { Topology } from './topology.js';
 export { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 export { mergeSeriesSets } from './series-merge.js';
 export { DEFAULT_QUERY_TIMEOUT_MS, MAX_RANGE_POINTS } from './query-exec.js';
+export { runQuery, newContext, checkHealth, type QueryDeps, type QuerySpec, type QueryRun } from './query-exec.js';
+export { type WriteRouterDeps } from './write-router.js';
