@@ -12,10 +12,12 @@
  *    `executeChildren` — replica resolver (EWMA/load/breaker), per-leaf breakers, hedging at the
  *    leaf's p95 — calling the real leaves through LeafClient, as the gateway's remote querier
  *    will once it is wired;
+ *  - `executor, static replica order` (reference rows): the same without the resolver's latency
+ *    feedback (replicas in assignment order), i.e. what hedging alone achieves;
  *  - `gateway` (reference rows): the same query through the current gateway (`startGateway`),
  *    which does not hedge yet; `--gateway-queries 0` skips it.
  *
- * Args: --queries N (per scenario, default 300), --rounds N (default 5: healthy and slow rounds
+ * Args: --queries N (per scenario, default 600), --rounds N (default 5: healthy and slow rounds
  *       interleaved, samples pooled), --warmup N (per round, default 40), --delay-ms N (1000),
  *       --series N (default 400), --gateway-queries N (default 20).
  * Summary keys: p99_healthy_ms, p99_slow_leaf_ms, p99_ratio (executor path).
@@ -177,9 +179,11 @@ class ExecutorPath {
     this.fallbacks = 0;
   }
 
+  /** `rank`: false keeps the assignment's replica order (hedging alone, no resolver feedback). */
   constructor(
     private readonly ranges: readonly RangeAssignment[],
     addressOf: (leafId: string) => string,
+    private readonly rank = true,
   ) {
     for (const r of ranges) for (const x of r.replicas) if (!this.clients.has(x.leafId)) this.clients.set(x.leafId, new LeafClient(addressOf(x.leafId)));
   }
@@ -189,7 +193,7 @@ class ExecutorPath {
     const byId = new Map(this.ranges.map((r) => [r.id, r]));
     const children = this.ranges.map((r) => ({
       id: r.id,
-      replicas: replicaOrder(
+      replicas: !this.rank ? r.replicas.map((x) => x.leafId) : replicaOrder(
         resolveRange(
           { rangeId: r.id, replicas: r.replicas },
           { start: startMs, end: endMs, ewma: (id) => this.latency.ewma(id), inflight: (id) => this.latency.inflight(id), breakerState: (id) => this.breakers.state(id) },
@@ -229,7 +233,7 @@ class ExecutorPath {
 // ---------------------------------------------------------------- bench
 
 export async function run(opts: BenchOptions): Promise<BenchResult> {
-  const queries = intArg(opts.args, 'queries', 300);
+  const queries = intArg(opts.args, 'queries', 600);
   const warmup = intArg(opts.args, 'warmup', 40);
   const delayMs = intArg(opts.args, 'delay-ms', 1000);
   const nSeries = intArg(opts.args, 'series', 400);
@@ -282,26 +286,37 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     // round starts from fresh latency/breaker state and warms up (warm-up queries not measured).
     const addressOf = (id: string): string => c.proxies[c.leaves.findIndex((l) => l.id === id)]!.address;
     const slowName = `leaf-2 +${delayMs} ms`;
-    const pooled = { healthy: { ms: [] as number[], partial: 0, hedged: 0, fallback_used: 0 }, slow: { ms: [] as number[], partial: 0, hedged: 0, fallback_used: 0 } };
+    const variants = [
+      { path: 'executor', rank: true },
+      { path: 'executor, static replica order (hedging only)', rank: false },
+    ];
+    type Acc = { ms: number[]; partial: number; hedged: number; fallback_used: number };
+    const pooled = new Map<string, Acc>();
     const perRound = Math.max(1, Math.ceil(queries / rounds));
     for (let round = 0; round < rounds; round++) {
-      for (const slow of [false, true]) {
-        const ex = new ExecutorPath(c.ranges, addressOf);
-        try {
-          const r = await measure(`executor round ${round + 1}`, slow, perRound, warmup, () => ex.query(start, end), () => ex.resetCounts());
-          const acc = slow ? pooled.slow : pooled.healthy;
-          acc.ms.push(...r.ms);
-          acc.partial += r.partial;
-          acc.hedged += ex.hedged;
-          acc.fallback_used += ex.fallbacks;
-        } finally {
-          ex.close();
+      for (const v of variants) {
+        for (const slow of [false, true]) {
+          const ex = new ExecutorPath(c.ranges, addressOf, v.rank);
+          try {
+            const r = await measure(`${v.path} round ${round + 1}`, slow, perRound, warmup, () => ex.query(start, end), () => ex.resetCounts());
+            const key = `${v.path}|${slow ? slowName : 'healthy'}`;
+            const acc = pooled.get(key) ?? { ms: [], partial: 0, hedged: 0, fallback_used: 0 };
+            pooled.set(key, acc);
+            acc.ms.push(...r.ms);
+            acc.partial += r.partial;
+            acc.hedged += ex.hedged;
+            acc.fallback_used += ex.fallbacks;
+          } finally {
+            ex.close();
+          }
         }
       }
       opts.log(`executor round ${round + 1}/${rounds} done`);
     }
-    report('executor', 'healthy', pooled.healthy.ms, pooled.healthy.partial, { hedged: pooled.healthy.hedged, fallback_used: pooled.healthy.fallback_used });
-    report('executor', slowName, pooled.slow.ms, pooled.slow.partial, { hedged: pooled.slow.hedged, fallback_used: pooled.slow.fallback_used });
+    for (const [key, acc] of pooled) {
+      const [path, name] = key.split('|') as [string, string];
+      report(path, name, acc.ms, acc.partial, { hedged: acc.hedged, fallback_used: acc.fallback_used });
+    }
 
     if (gatewayQueries > 0) {
       for (const slow of [false, true]) {
