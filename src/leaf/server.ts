@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import type { KeySpan } from '../model/index.js';
 import { canopyProto, SERVER_OPTIONS } from '../rpc/proto.js';
 import { decodeWriteRequest } from '../rpc/write-wire.js';
+import { startLeafHttp, type LeafHttpHandle } from './http-metrics.js';
 import { createLeafMetrics, type LeafMetrics } from './metrics.js';
 import { leafService } from './service.js';
 import { LeafStore } from './store.js';
@@ -22,6 +23,8 @@ export interface LeafOptions {
   maxReceiveMessageBytes?: number;
   /** Target size of one Arrow batch in Execute streams (default 2 MiB). */
   batchTargetBytes?: number;
+  /** host:port of an HTTP listener for /metrics, /-/healthy, /-/ready; absent = none. */
+  httpListen?: string;
 }
 
 export interface LeafRangeInfo {
@@ -37,6 +40,8 @@ export interface LeafHandle {
   id: string;
   /** host:port actually bound. */
   address: string;
+  /** host:port of the HTTP listener (/metrics), when one was asked for. */
+  httpAddress?: string;
   /** The leaf's store (in-process users: benches, tests, the dev harness). */
   store: LeafStore;
   /** The leaf's own metrics registry. */
@@ -71,6 +76,25 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   });
   address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
   logger.info({ leaf: opts.id, address }, 'leaf listening');
+  let http: LeafHttpHandle | undefined;
+  if (opts.httpListen !== undefined) {
+    const storeStats = () => {
+      const total = { series: 0, samples: 0, bytes: 0 };
+      for (const t of store.tenantNames()) {
+        const st = store.stats(t);
+        total.series += st.series;
+        total.samples += st.samples;
+        total.bytes += st.bytes;
+      }
+      return total;
+    };
+    try {
+      http = await startLeafHttp({ listen: opts.httpListen, leafId: opts.id, metrics, logger, storeStats });
+    } catch (e) {
+      server.forceShutdown();
+      throw e;
+    }
+  }
 
   let stopped: Promise<void> | undefined;
   return {
@@ -78,6 +102,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
     get address() {
       return address;
     },
+    ...(http ? { httpAddress: http.address } : {}),
     store,
     metrics,
     setRanges(rs) {
@@ -95,7 +120,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
           clearTimeout(timer);
           resolve();
         });
-      });
+      }).then(() => http?.stop());
       return stopped;
     },
   };
