@@ -28,79 +28,14 @@
  * "all children failed is an error" rule applies per fan-out; without `strategy` the caller
  * decides at the edge on the query-wide health).
  */
-import type { Logger } from 'pino';
 import { CanopyError, DeadlineError } from '../model/index.js';
 import { fromServiceError } from '../rpc/index.js';
-import { isBreakerReject, NOT_LEAF_FAULT, type BreakerRegistry } from './breaker.js';
+import { isBreakerReject, NOT_LEAF_FAULT } from './breaker.js';
 import { childController, computeDeadlines, deadlineSignal, DeadlineReason, sleep, type Deadlines } from './deadline.js';
-import { assertAnswerable, HealthBuilder, PartialError, type HealthIssue, type PartialStrategy, type QueryHealth } from './health.js';
-import { hedgeDelay, hedgeOptions, type HedgeOptions } from './hedge.js';
-import type { LatencyTracker } from './latency.js';
-import type { ReliabilityMetrics } from './metrics.js';
-
-export interface Child {
-  id: string;
-  /** Replica leaf ids, best first (see resolver.ts); empty = no readable replica. */
-  replicas: readonly string[];
-}
-
-export interface CallInfo {
-  /** 0 for a child's first choice, n for its n-th fallback round. */
-  round: number;
-  /** True for a hedge call (the same children are also being asked elsewhere). */
-  hedge: boolean;
-  /** The query's hard deadline (ms since epoch): send it to the leaf as the gRPC deadline. */
-  deadlineAt: number;
-  /** The soft deadline: the executor cancels the call at this point. */
-  softDeadlineAt: number;
-}
-
-/**
- * One leaf request for `childIds`. Must honour `signal` (cancel the RPC); the executor does not
- * wait for a call after aborting it. A stream's values count only if the stream completes.
- */
-export type LeafCall<T> = (leafId: string, childIds: readonly string[], signal: AbortSignal, info: CallInfo) => Promise<T> | AsyncIterable<T>;
-
-export interface ExecuteOptions<T> {
-  children: readonly Child[];
-  call: LeafCall<T>;
-  breakers?: BreakerRegistry;
-  latency?: LatencyTracker;
-  /** Hedging policy; `false` disables it. Default: on, delays from `latency`. */
-  hedge?: HedgeOptions | false;
-  /** Default: computeDeadlines({}) at the call. */
-  deadlines?: Deadlines;
-  /** The query's signal (client cancellation, hard deadline). */
-  signal?: AbortSignal;
-  /** When set, the health is checked afterwards (decidePartial) and the error thrown. */
-  strategy?: PartialStrategy;
-  /** Accumulate into this query-wide builder (several fan-outs per query); default a fresh one. */
-  health?: HealthBuilder;
-  /** Errors not worth retrying elsewhere. Default: codes INVALID_ARGUMENT, PARSE, RESOURCE_EXHAUSTED, NOT_FOUND. */
-  isFatal?: (e: CanopyError) => boolean;
-  /** Leaf-call outcomes and issue kinds (createReliabilityMetrics). */
-  metrics?: ReliabilityMetrics;
-  logger?: Logger;
-}
-
-/** One complete call: its items cover exactly `childIds`. */
-export interface CallResult<T> {
-  leafId: string;
-  childIds: string[];
-  items: T[];
-  ms: number;
-}
-
-export type ChildOutcome = { status: 'ok'; leafId: string } | { status: 'failed'; issue: HealthIssue };
-
-export interface ExecuteResult<T> {
-  results: CallResult<T>[];
-  children: Map<string, ChildOutcome>;
-  /** The issues of this fan-out (failures and notes). */
-  issues: HealthIssue[];
-  /** The builder's health after this fan-out (query-wide if a builder was passed). */
-  health: QueryHealth;
-}
+import { collect, raceAbort } from './executor-call.js';
+import type { CallInfo, ChildOutcome, Child, ExecuteOptions, ExecuteResult, CallResult } from './executor-types.js';
+import { assertAnswerable, HealthBuilder, PartialError, type HealthIssue } from './health.js';
+import { hedgeDelay, hedgeOptions } from './hedge.js';
 
 interface Pending {
   child: Child;
@@ -118,42 +53,6 @@ interface Outcome<T> {
 }
 
 type Attempt<T> = { ok: true; items: T[]; ms: number } | { ok: false; aborted: boolean; error: CanopyError; ms: number };
-
-function isAsyncIterable<T>(v: unknown): v is AsyncIterable<T> {
-  return v != null && typeof (v as AsyncIterable<T>)[Symbol.asyncIterator] === 'function';
-}
-
-async function collect<T>(r: Promise<T> | AsyncIterable<T>, signal: AbortSignal): Promise<T[]> {
-  if (!isAsyncIterable<T>(r)) return [await r];
-  const items: T[] = [];
-  for await (const v of r) {
-    if (signal.aborted) throw new CanopyError('CANCELLED', 'call cancelled');
-    items.push(v);
-  }
-  return items;
-}
-
-/** Settles with `p`, or rejects as soon as `signal` aborts (without waiting for `p`). */
-function raceAbort<R>(p: Promise<R>, signal: AbortSignal): Promise<R> {
-  if (signal.aborted) {
-    p.catch(() => {});
-    return Promise.reject(new CanopyError('CANCELLED', 'call cancelled'));
-  }
-  return new Promise<R>((resolve, reject) => {
-    const on = (): void => reject(new CanopyError('CANCELLED', 'call cancelled'));
-    signal.addEventListener('abort', on, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', on);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', on);
-        reject(e);
-      },
-    );
-  });
-}
 
 const defaultFatal = (e: CanopyError): boolean => NOT_LEAF_FAULT.has(e.code);
 

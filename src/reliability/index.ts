@@ -26,6 +26,7 @@ export * from './latency.js';
 export * from './resolver.js';
 export * from './hedge.js';
 export * from './deadline.js';
+export * from './executor-types.js';
 export * from './executor.js';
 export * from './explain.js';
 export * from './metrics.js';
