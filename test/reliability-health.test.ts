@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CanopyError, UnavailableError } from '../src/model/index.js';
-import { computeDeadlines, decidePartial, emptyHealth, HealthBuilder, mergeHealth, PartialError, partialStrategyOf, type QueryHealth } from '../src/reliability/index.js';
+import { childController, computeDeadlines, DeadlineReason, deadlineSignal, decidePartial, remainingMs, sleep, emptyHealth, HealthBuilder, mergeHealth, PartialError, partialStrategyOf, type QueryHealth } from '../src/reliability/index.js';
 
 describe('HealthBuilder', () => {
   it('counts expected ranges once, failures by range, pruned only when not expected', () => {
@@ -133,5 +133,47 @@ describe('computeDeadlines', () => {
     expect(computeDeadlines({ timeoutMs: 1000 }, { softFraction: 0.8 }, 0).softMs).toBe(800);
     expect(() => computeDeadlines({ timeoutMs: -1 })).toThrow(/invalid timeout/);
     expect(() => computeDeadlines({ timeoutMs: NaN })).toThrow(/invalid timeout/);
+  });
+});
+
+describe('deadline signals', () => {
+  it('deadlineSignal fires at its time with a DeadlineReason, or with a parent\'s reason; clear stops it', async () => {
+    const soft = deadlineSignal(Date.now() + 30, 'soft');
+    expect(soft.signal.aborted).toBe(false);
+    await sleep(60);
+    expect(soft.signal.aborted).toBe(true);
+    expect(soft.signal.reason).toBeInstanceOf(DeadlineReason);
+    expect((soft.signal.reason as DeadlineReason).kind).toBe('soft');
+
+    const parent = new AbortController();
+    const d = deadlineSignal(Date.now() + 10_000, 'hard', [undefined, parent.signal]);
+    parent.abort(new Error('client went away'));
+    expect(d.signal.aborted).toBe(true);
+    expect((d.signal.reason as Error).message).toBe('client went away');
+    d.clear();
+
+    const cleared = deadlineSignal(Date.now() + 20, 'soft');
+    cleared.clear();
+    await sleep(40);
+    expect(cleared.signal.aborted).toBe(false);
+    expect(deadlineSignal(Date.now() - 1, 'hard').signal.aborted).toBe(true);
+    expect(remainingMs(100, 150)).toBe(0);
+    expect(remainingMs(150, 100)).toBe(50);
+  });
+
+  it('childController follows its parent until unlinked; sleep resolves false on abort', async () => {
+    const parent = new AbortController();
+    const a = childController(parent.signal);
+    const b = childController(parent.signal);
+    b.unlink();
+    parent.abort('stop');
+    expect(a.controller.signal.aborted).toBe(true);
+    expect(a.controller.signal.reason).toBe('stop');
+    expect(b.controller.signal.aborted).toBe(false);
+    const ac = new AbortController();
+    const p = sleep(10_000, ac.signal);
+    ac.abort();
+    expect(await p).toBe(false);
+    expect(await sleep(1)).toBe(true);
   });
 });
