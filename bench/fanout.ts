@@ -173,13 +173,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   // ---- churn deltas: every churn leaf restarts the pod of one target per round ----
   let deltaFps = 0;
   let deltaMs = 0;
-  const rounds = 3;
+  const rounds = 10;
+  const gen = new Map<Target, number>(); // pod generation per churned target
   for (let round = 1; round <= rounds; round++) {
     for (let l = 0; l < churnLeaves; l++) {
       const lh = kept[l]!;
       const t = leafTargets[l]![round % leafTargets[l]!.length]!;
-      forEachSeries(t, round - 1, (ls) => lh.removeSeries(tenant, ls));
+      forEachSeries(t, gen.get(t) ?? 0, (ls) => lh.removeSeries(tenant, ls));
       forEachSeries(t, round, (ls) => lh.addSeries(tenant, ls));
+      gen.set(t, round);
       const u = lh.since(index.resumePoint(leafId(l)));
       if (u.kind !== 'delta') throw new Error('churn produced a snapshot, expected a delta');
       deltaFps += u.added.length + u.removed.length;
@@ -188,10 +190,6 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       deltaMs += performance.now() - t0;
     }
   }
-  // Undo the pod rename in the brute-force model: churned targets now have generation `rounds`
-  // for the target touched in the last round… track generations per target instead.
-  const gen = new Map<Target, number>();
-  for (let round = 1; round <= rounds; round++) for (let l = 0; l < churnLeaves; l++) gen.set(leafTargets[l]![round % leafTargets[l]!.length]!, round);
   const hintUpdatesPerS = deltaFps / (deltaMs / 1000);
   opts.log(`fanout: churn ${deltaFps.toLocaleString('en-US')} fingerprint updates in ${deltaMs.toFixed(1)} ms`);
 
@@ -199,9 +197,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const some = (i: number): Target => targets[Math.floor((i * targets.length) / 7) % targets.length]!;
   const tA = some(1);
   const tB = some(3);
-  const tC = targets.find((t) => TYPES[t.type] === 'cadvisor' && !gen.has(t))!;
+  const tC = targets.filter((t) => TYPES[t.type] === 'cadvisor').at(-1)!;
   let cadvisorId = '';
-  forEachSeries(tC, 0, (ls) => {
+  forEachSeries(tC, gen.get(tC) ?? 0, (ls) => {
     cadvisorId = ls.find((x) => x.name === 'id')?.value ?? '';
     return cadvisorId !== '';
   });
@@ -209,7 +207,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const re = (name: string, value: string): Matcher => ({ type: '=~', name, value });
   const cases: QueryCase[] = [
     { name: 'up{instance=X}', cls: 'equality', matchers: [eq('__name__', 'up'), eq('instance', tA.instance)] },
-    { name: '{pod=X}', cls: 'equality', matchers: [eq('pod', tB.pod)] },
+    { name: '{pod=X}', cls: 'equality', matchers: [eq('pod', gen.has(tB) ? `${tB.pod}-r${gen.get(tB)}` : tB.pod)] },
     { name: '{id=X} (high cardinality)', cls: 'equality', matchers: [eq('id', cadvisorId)] },
     { name: '{job=X}', cls: 'equality', matchers: [eq('job', tA.job)] },
     { name: 'metric{job=X}', cls: 'equality', matchers: [eq('__name__', metricNames(tB.type)[7]!), eq('job', tB.job)] },
