@@ -10,10 +10,10 @@
  * Two query paths are measured:
  *  - `executor` (the summary keys): the fragment fan-out run by src/reliability's
  *    `executeChildren` — replica resolver (EWMA/load/breaker), per-leaf breakers, hedging at the
- *    leaf's p95 — calling the real leaves through LeafClient, as the gateway's remote querier
+ *    leaf's p95 within a 10% hedge budget — calling the real leaves through LeafClient, as the gateway's remote querier
  *    will once it is wired;
  *  - `executor, static replica order` (reference rows): the same without the resolver's latency
- *    feedback (replicas in assignment order), i.e. what hedging alone achieves;
+ *    feedback (replicas in assignment order) and without a hedge budget: what hedging alone does;
  *  - `gateway` (reference rows): the same query through the current gateway (`startGateway`),
  *    which does not hedge yet; `--gateway-queries 0` skips it.
  *
@@ -27,7 +27,7 @@ import { pino } from 'pino';
 import { GatewayClient } from '../src/cli/index.js';
 import { startLeaf, type LeafHandle } from '../src/leaf/index.js';
 import type { Matcher } from '../src/model/index.js';
-import { BreakerRegistry, executeChildren, LatencyTracker, replicaOrder, resolveRange, type LeafCall } from '../src/reliability/index.js';
+import { BreakerRegistry, executeChildren, HedgeBudget, LatencyTracker, replicaOrder, resolveRange, type LeafCall } from '../src/reliability/index.js';
 import { matchersToProto, startGateway, type GatewayHandle } from '../src/router/index.js';
 import { canopyProto, CHANNEL_OPTIONS, LeafClient, type ExecuteEvent } from '../src/rpc/index.js';
 import { initialRanges, MemoryAssignmentStore, type RangeAssignment } from '../src/shard/index.js';
@@ -170,6 +170,8 @@ function quantile(xs: readonly number[], q: number): number {
 class ExecutorPath {
   readonly latency = new LatencyTracker();
   readonly breakers = new BreakerRegistry();
+  /** Hedges ≤ 10% of calls (the ranked path only: hedging alone needs more to mask a slow leaf). */
+  readonly budget: HedgeBudget | undefined;
   private readonly clients = new Map<string, LeafClient>();
   hedged = 0;
   fallbacks = 0;
@@ -185,6 +187,7 @@ class ExecutorPath {
     addressOf: (leafId: string) => string,
     private readonly rank = true,
   ) {
+    this.budget = rank ? new HedgeBudget() : undefined;
     for (const r of ranges) for (const x of r.replicas) if (!this.clients.has(x.leafId)) this.clients.set(x.leafId, new LeafClient(addressOf(x.leafId)));
   }
 
@@ -214,7 +217,7 @@ class ExecutorPath {
         },
         { signal, deadlineMs: info.deadlineAt },
       );
-    const res = await executeChildren({ children, call, latency: this.latency, breakers: this.breakers, deadlines: undefined, strategy: 'warn' });
+    const res = await executeChildren({ children, call, latency: this.latency, breakers: this.breakers, hedgeBudget: this.budget, strategy: 'warn' });
     for (const i of res.issues) {
       if (i.kind === 'hedged') this.hedged++;
       if (i.kind === 'fallback_used') this.fallbacks++;

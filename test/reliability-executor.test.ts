@@ -11,6 +11,7 @@ import {
   createReliabilityMetrics,
   executeChildren,
   HealthBuilder,
+  HedgeBudget,
   LatencyTracker,
   PartialError,
   type CallInfo,
@@ -274,5 +275,23 @@ describe('executeChildren', () => {
     const r = await executeChildren({ children: children({ r1: ['a', 'b'] }), call: stream, hedge: { defaultDelayMs: 10 }, strategy: 'abort' });
     expect(items(r)).toEqual(['a:r1']);
     expect(r.health.partial).toBe(false);
+  });
+
+  it('the hedge budget caps hedges; without tokens the slow primary is awaited', async () => {
+    const budget = new HedgeBudget({ ratio: 0, burst: 1 });
+    const { stream, seen } = fakeLeaves({ slow: { delay: 80 }, fast: { delay: 1 } });
+    const first = await executeChildren({ children: children({ r1: ['slow', 'fast'] }), call: stream, hedge: { defaultDelayMs: 10 }, hedgeBudget: budget });
+    expect(items(first)).toEqual(['fast:r1']);
+    const second = await executeChildren({ children: children({ r1: ['slow', 'fast'] }), call: stream, hedge: { defaultDelayMs: 10 }, hedgeBudget: budget });
+    expect(items(second)).toEqual(['slow:r1']);
+    expect(second.issues).toEqual([]);
+    expect(seen.filter((x) => x.leaf === 'fast')).toHaveLength(1);
+    expect({ spent: budget.spent, denied: budget.denied }).toEqual({ spent: 1, denied: 1 });
+    const b = new HedgeBudget({ ratio: 0.5, burst: 1 });
+    expect(b.trySpend()).toBe(true);
+    b.earn();
+    expect(b.trySpend()).toBe(false);
+    b.earn();
+    expect(b.trySpend()).toBe(true);
   });
 });

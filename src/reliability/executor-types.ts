@@ -7,7 +7,7 @@ import type { CanopyError } from '../model/index.js';
 import type { BreakerRegistry } from './breaker.js';
 import type { Deadlines } from './deadline.js';
 import type { HealthBuilder, HealthIssue, PartialStrategy, QueryHealth } from './health.js';
-import type { HedgeOptions } from './hedge.js';
+import type { HedgeBudget, HedgeOptions } from './hedge.js';
 import type { LatencyTracker } from './latency.js';
 import type { ReliabilityMetrics } from './metrics.js';
 
@@ -41,6 +41,8 @@ export interface ExecuteOptions<T> {
   latency?: LatencyTracker;
   /** Hedging policy; `false` disables it. Default: on, delays from `latency`. */
   hedge?: HedgeOptions | false;
+  /** Caps hedges to a fraction of calls across queries (share one per gateway). Default: no cap. */
+  hedgeBudget?: HedgeBudget;
   /** Default: computeDeadlines({}) at the call. */
   deadlines?: Deadlines;
   /** The query's signal (client cancellation, hard deadline). */

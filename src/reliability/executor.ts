@@ -7,8 +7,8 @@
  * Behaviour:
  *  - children are grouped by their current replica; one call per leaf group, all in parallel;
  *  - an open breaker makes a child skip to its next replica (the skipped one stays a last resort);
- *  - hedging (first round only): if a group's call has not answered after the hedge delay of its
- *    leaf, the same children are sent to their next replicas; the first complete answer wins
+ *  - hedging (first round only, within the optional HedgeBudget): if a group's call has not
+ *    answered after the hedge delay of its leaf, the same children are sent to their next replicas; the first complete answer wins
  *    and the loser is cancelled through its AbortSignal. Results are always disjoint: either the
  *    primary's single answer covers the group, or the hedge calls (which together cover it) do;
  *  - a failed call (error, or a stream that broke halfway: its items are discarded) → its
@@ -223,6 +223,7 @@ class Execution<T> {
     const started = performance.now();
     const primary = this.invoke(leaf, ids, pc.controller.signal, info);
     try {
+      this.o.hedgeBudget?.earn();
       const canHedge = round === 0 && ps.every((p) => p.idx + 1 < p.child.replicas.length);
       const delay = canHedge ? hedgeDelay(leaf, this.o.latency, this.hedge) : undefined;
       if (delay === undefined) {
@@ -239,7 +240,11 @@ class Execution<T> {
         return r.ok ? this.success(leaf, ps, r) : this.afterFailure(leaf, ps, r, round, signal, provisional);
       }
 
-      // The primary is slow: hedge the same children to their next replicas.
+      // The primary is slow: hedge the same children to their next replicas (budget permitting).
+      if (this.o.hedgeBudget && !this.o.hedgeBudget.trySpend()) {
+        const r = await primary;
+        return r.ok ? this.success(leaf, ps, r) : this.afterFailure(leaf, ps, r, round, signal, provisional);
+      }
       const why = `replica ${leaf} had not answered after ${Math.round(delay)} ms`;
       const hc = childController(signal);
       const hedge = this.cover(this.advance(ps, leaf, why), round + 1, hc.controller.signal, true);

@@ -36,3 +36,45 @@ export function hedgeDelay(leafId: string, latency: LatencyTracker | undefined, 
   const d = latency?.p95(leafId) ?? latency?.p95All() ?? o.defaultDelayMs;
   return Math.min(o.maxDelayMs, Math.max(o.minDelayMs, d));
 }
+
+export interface HedgeBudgetOptions {
+  /** Hedges allowed per primary call, on average. Default 0.1 (at most ~10% extra calls). */
+  ratio?: number;
+  /** Hedges that may be spent at once after a quiet period. Default 10. */
+  burst?: number;
+}
+
+/**
+ * Caps hedging so a cluster that is slow everywhere is not sent twice the load: every primary
+ * call earns `ratio` of a token (up to `burst`), every hedge spends one; no token, no hedge (the
+ * primary is simply awaited). Shared by all queries of a gateway.
+ */
+export class HedgeBudget {
+  private tokens: number;
+  private readonly ratio: number;
+  private readonly burst: number;
+  spent = 0;
+  denied = 0;
+
+  constructor(opts: HedgeBudgetOptions = {}) {
+    this.ratio = opts.ratio ?? 0.1;
+    this.burst = opts.burst ?? 10;
+    this.tokens = this.burst;
+  }
+
+  /** A primary call was made. */
+  earn(): void {
+    this.tokens = Math.min(this.burst, this.tokens + this.ratio);
+  }
+
+  /** Takes a token for a hedge; false when the budget is spent. */
+  trySpend(): boolean {
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.spent++;
+      return true;
+    }
+    this.denied++;
+    return false;
+  }
+}
