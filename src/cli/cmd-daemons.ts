@@ -1,10 +1,11 @@
 /**
  * The daemons as separate processes:
- *   canopy leaf --id ID [--listen ADDR] [--zone Z]
- *   canopy gateway [--grpc-addr ADDR] --leaf ID=ADDR … [--config FILE] [--replication N]
+ *   canopy leaf --id ID [--listen ADDR] [--zone Z] [--http-addr ADDR]
+ *   canopy gateway [--grpc-addr ADDR] [--http-addr ADDR] --leaf ID=ADDR … [--config FILE] [--replication N]
  * The gateway builds an in-memory range assignment (initialRanges) over the given leaves.
  * Config file (YAML), every key optional; flags win over the file:
  *   grpcAddr: 127.0.0.1:7400
+ *   httpAddr: 127.0.0.1:7401       (Prometheus HTTP API, remote write, /metrics; "" = none)
  *   replicationFactor: 1
  *   targetLabels: [job, instance]
  *   leaves:
@@ -16,13 +17,30 @@ import { startLeaf } from '../leaf/index.js';
 import { startGateway } from '../router/index.js';
 import { initialRanges, MemoryAssignmentStore, type LeafRecord } from '../shard/index.js';
 import { checkAddr, DEFAULT_ADDR, parse, UsageError } from './args.js';
+import { DEFAULT_HTTP_LISTEN } from '../http/index.js';
 import type { Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { untilSignal } from './signals.js';
 
-export const LEAF_USAGE = 'usage: canopy leaf --id ID [--listen HOST:PORT] [--zone Z] [--target-labels job,instance]';
-export const GATEWAY_USAGE = `usage: canopy gateway [--grpc-addr HOST:PORT] --leaf ID=HOST:PORT … [--config FILE.yaml] [--replication N] [--target-labels job,instance]
-  default --grpc-addr ${DEFAULT_ADDR}`;
+export const LEAF_USAGE = `usage: canopy leaf --id ID [--listen HOST:PORT] [--zone Z] [--target-labels job,instance] [--http-addr HOST:PORT]
+  --http-addr serves /metrics, /-/healthy and /-/ready (default: no HTTP listener)`;
+export const GATEWAY_USAGE = `usage: canopy gateway [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] --leaf ID=HOST:PORT … [--config FILE.yaml] [--replication N] [--target-labels job,instance]
+  default --grpc-addr ${DEFAULT_ADDR}, --http-addr ${DEFAULT_HTTP_LISTEN} (Prometheus HTTP API, remote write, /metrics; "" = none)`;
+
+/**
+ * The default HTTP address for a gRPC address: 127.0.0.1:7401, except that an ephemeral gRPC
+ * port (`HOST:0`, tests and scripts) gets an ephemeral HTTP port on the same host too.
+ */
+export function defaultHttpAddr(grpcAddr: string): string {
+  return grpcAddr.endsWith(':0') ? grpcAddr : DEFAULT_HTTP_LISTEN;
+}
+
+/** The HTTP address: a flag or config value, "" for none, else the default. */
+export function httpAddrOf(v: string | undefined, def: string | undefined): string | undefined {
+  const a = v ?? def;
+  if (a === '') return undefined;
+  return a === undefined ? undefined : checkAddr(a, '--http-addr');
+}
 
 function targetLabelsOf(v: string | undefined): string[] | undefined {
   if (v === undefined) return undefined;
@@ -37,6 +55,7 @@ export async function leafCommand(args: string[], io: Io): Promise<number> {
     listen: { type: 'string' },
     zone: { type: 'string' },
     'target-labels': { type: 'string' },
+    'http-addr': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return io.out(LEAF_USAGE), 0;
@@ -48,9 +67,10 @@ export async function leafCommand(args: string[], io: Io): Promise<number> {
     listen: checkAddr(values.listen ?? '127.0.0.1:0', '--listen'),
     ...(values.zone ? { zone: values.zone } : {}),
     ...(targetLabels ? { targetLabels } : {}),
+    ...(httpAddrOf(values['http-addr'], undefined) ? { httpListen: httpAddrOf(values['http-addr'], undefined)! } : {}),
     logger: cliLogger('canopy-leaf').child({ leaf: values.id }),
   });
-  io.out(`canopy leaf ${leaf.id}: listening on ${leaf.address}`);
+  io.out(`canopy leaf ${leaf.id}: listening on ${leaf.address}${leaf.httpAddress ? ` (HTTP /metrics on ${leaf.httpAddress})` : ''}`);
   const sig = await untilSignal();
   io.err(`canopy leaf ${leaf.id}: ${sig}, stopping…`);
   await leaf.stop();
@@ -59,6 +79,7 @@ export async function leafCommand(args: string[], io: Io): Promise<number> {
 
 interface GatewayConfig {
   grpcAddr?: string;
+  httpAddr?: string;
   replicationFactor?: number;
   targetLabels?: string[];
   leaves?: { id: string; address: string; zone?: string }[];
@@ -75,7 +96,7 @@ function readConfig(file: string): GatewayConfig {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--config ${file}: expected a YAML mapping`);
   const c = raw as Record<string, unknown>;
   for (const k of Object.keys(c)) {
-    if (!['grpcAddr', 'replicationFactor', 'targetLabels', 'leaves'].includes(k)) throw new UsageError(`--config ${file}: unknown key ${JSON.stringify(k)}`);
+    if (!['grpcAddr', 'httpAddr', 'replicationFactor', 'targetLabels', 'leaves'].includes(k)) throw new UsageError(`--config ${file}: unknown key ${JSON.stringify(k)}`);
   }
   if (c['leaves'] !== undefined && !Array.isArray(c['leaves'])) throw new UsageError(`--config ${file}: leaves must be a list`);
   for (const l of (c['leaves'] as unknown[] | undefined) ?? []) {
@@ -88,6 +109,7 @@ function readConfig(file: string): GatewayConfig {
 export async function gatewayCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     'grpc-addr': { type: 'string' },
+    'http-addr': { type: 'string' },
     leaf: { type: 'string', multiple: true },
     config: { type: 'string' },
     replication: { type: 'string' },
@@ -109,13 +131,17 @@ export async function gatewayCommand(args: string[], io: Io): Promise<number> {
   if (!Number.isInteger(rf) || rf < 1 || rf > leaves.length) throw new UsageError(`invalid replication factor ${rf}: expected 1…${leaves.length}`);
   const targetLabels = targetLabelsOf(values['target-labels']) ?? config.targetLabels;
   const store = new MemoryAssignmentStore({ leaves, ranges: initialRanges(leaves.map((l) => l.id), { replicationFactor: rf }) });
+  const grpcAddr = checkAddr(values['grpc-addr'] ?? config.grpcAddr ?? DEFAULT_ADDR, '--grpc-addr');
+  const httpListen = httpAddrOf(values['http-addr'], config.httpAddr ?? defaultHttpAddr(grpcAddr));
   const gateway = await startGateway({
-    listen: checkAddr(values['grpc-addr'] ?? config.grpcAddr ?? DEFAULT_ADDR, '--grpc-addr'),
+    listen: grpcAddr,
+    ...(httpListen ? { httpListen } : {}),
     assignment: store,
     ...(targetLabels ? { targetLabels } : {}),
     logger: cliLogger('canopy-gateway'),
   });
   io.out(`canopy gateway: listening on ${gateway.address} (gRPC: Query, Write, Admin) over ${leaves.length} leaves, replication ${rf}`);
+  if (gateway.httpAddress) io.out(`canopy gateway: HTTP on ${gateway.httpAddress} (Prometheus API /api/v1/*, remote write /api/v1/write, /metrics)`);
   const sig = await untilSignal();
   io.err(`canopy gateway: ${sig}, stopping…`);
   await gateway.stop();

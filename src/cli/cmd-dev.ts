@@ -5,20 +5,24 @@
  */
 import { DEMO_END, demoFamilies, LiveDemo, loadDemoHistory, type DemoWrite } from '../demo/index.js';
 import { checkAddr, DEFAULT_ADDR, parse, UsageError } from './args.js';
+import { DEFAULT_HTTP_LISTEN } from '../http/index.js';
+import { defaultHttpAddr } from './cmd-daemons.js';
 import { GatewayClient } from './client.js';
 import { startEmbeddedCluster } from './cluster.js';
 import type { Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { untilSignal } from './signals.js';
 
-export const DEV_USAGE = `usage: canopy dev [--leaves N] [--demo] [--grpc-addr HOST:PORT] [--replication N]
-  Starts N leaves (default 3) and a gateway in this process (default gateway address ${DEFAULT_ADDR}).`;
+export const DEV_USAGE = `usage: canopy dev [--leaves N] [--demo] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--replication N]
+  Starts N leaves (default 3) and a gateway in this process (default gateway address ${DEFAULT_ADDR},
+  HTTP ${DEFAULT_HTTP_LISTEN}: Prometheus HTTP API, remote write, /metrics; --http-addr "" for none).`;
 
 export async function devCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     leaves: { type: 'string' },
     demo: { type: 'boolean' },
     'grpc-addr': { type: 'string' },
+    'http-addr': { type: 'string' },
     replication: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -29,12 +33,15 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   const rf = values.replication === undefined ? 1 : Number(values.replication);
   if (!Number.isInteger(rf) || rf < 1 || rf > n) throw new UsageError(`invalid --replication ${JSON.stringify(values.replication)}: expected 1…${n}`);
   const grpcAddr = checkAddr(values['grpc-addr'] ?? DEFAULT_ADDR, '--grpc-addr');
+  const httpArg = values['http-addr'] ?? defaultHttpAddr(grpcAddr);
+  const httpAddr = httpArg === '' ? undefined : checkAddr(httpArg, '--http-addr');
 
   const started = Date.now();
-  const cluster = await startEmbeddedCluster({ leaves: n, grpcAddr, replicationFactor: rf, logger: cliLogger('canopy-dev') });
+  const cluster = await startEmbeddedCluster({ leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, logger: cliLogger('canopy-dev') });
   const addr = cluster.gateway.address;
   const cli = addr === DEFAULT_ADDR ? 'node bin/canopy.js' : `CANOPY_ADDR=${addr} node bin/canopy.js`;
   io.out(`canopy dev: gateway listening on ${addr} (gRPC: Query, Write, Admin)`);
+  if (cluster.gateway.httpAddress) io.out(`  HTTP on ${cluster.gateway.httpAddress}: Prometheus API (Grafana data source http://${cluster.gateway.httpAddress}), remote write /api/v1/write, /metrics`);
   for (const l of cluster.leaves) io.out(`  ${l.id} listening on ${l.address}`);
   io.out('');
   io.out('try:');
