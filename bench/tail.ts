@@ -17,7 +17,7 @@
  *  - `gateway` (reference rows): the same query through the current gateway (`startGateway`),
  *    which does not hedge yet; `--gateway-queries 0` skips it.
  *
- * Args: --queries N (per scenario, default 600), --rounds N (default 5: healthy and slow rounds
+ * Args: --queries N (per scenario, default 600), --rounds N (default 10: healthy and slow rounds
  *       interleaved, samples pooled), --warmup N (per round, default 40), --delay-ms N (1000),
  *       --series N (default 400), --gateway-queries N (default 20).
  * Summary keys: p99_healthy_ms, p99_slow_leaf_ms, p99_ratio (executor path).
@@ -179,6 +179,7 @@ class ExecutorPath {
   resetCounts(): void {
     this.hedged = 0;
     this.fallbacks = 0;
+    if (this.budget) this.budget.denied = 0;
   }
 
   /** `rank`: false keeps the assignment's replica order (hedging alone, no resolver feedback). */
@@ -241,7 +242,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const delayMs = intArg(opts.args, 'delay-ms', 1000);
   const nSeries = intArg(opts.args, 'series', 400);
   const gatewayQueries = intArg(opts.args, 'gateway-queries', 20);
-  const rounds = Math.max(1, intArg(opts.args, 'rounds', 5));
+  const rounds = Math.max(1, intArg(opts.args, 'rounds', 10));
   const c = await startTailCluster(4);
   try {
     const end = Math.floor(Date.now() / STEP_MS) * STEP_MS;
@@ -293,7 +294,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       { path: 'executor', rank: true },
       { path: 'executor, static replica order (hedging only)', rank: false },
     ];
-    type Acc = { ms: number[]; partial: number; hedged: number; fallback_used: number };
+    type Acc = { ms: number[]; partial: number; hedged: number; fallback_used: number; denied: number };
     const pooled = new Map<string, Acc>();
     const perRound = Math.max(1, Math.ceil(queries / rounds));
     for (let round = 0; round < rounds; round++) {
@@ -303,12 +304,13 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
           try {
             const r = await measure(`${v.path} round ${round + 1}`, slow, perRound, warmup, () => ex.query(start, end), () => ex.resetCounts());
             const key = `${v.path}|${slow ? slowName : 'healthy'}`;
-            const acc = pooled.get(key) ?? { ms: [], partial: 0, hedged: 0, fallback_used: 0 };
+            const acc = pooled.get(key) ?? { ms: [], partial: 0, hedged: 0, fallback_used: 0, denied: 0 };
             pooled.set(key, acc);
             acc.ms.push(...r.ms);
             acc.partial += r.partial;
             acc.hedged += ex.hedged;
             acc.fallback_used += ex.fallbacks;
+            acc.denied += ex.budget?.denied ?? 0;
           } finally {
             ex.close();
           }
@@ -318,7 +320,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     }
     for (const [key, acc] of pooled) {
       const [path, name] = key.split('|') as [string, string];
-      report(path, name, acc.ms, acc.partial, { hedged: acc.hedged, fallback_used: acc.fallback_used });
+      report(path, name, acc.ms, acc.partial, { hedged: acc.hedged, fallback_used: acc.fallback_used, hedges_denied: acc.denied });
     }
 
     if (gatewayQueries > 0) {

@@ -141,7 +141,7 @@ describe('coverageOf', () => {
 describe('LatencyTracker', () => {
   it('EWMA, bounded-window p95, censored samples raise only the EWMA, staleness', () => {
     let now = 0;
-    const lt = new LatencyTracker({ alpha: 0.5, windowSize: 20, minSamples: 4, staleAfterMs: 1000, now: () => now });
+    const lt = new LatencyTracker({ alpha: 0.5, windowSize: 20, minSamples: 4, staleAfterMs: 1000, censoredPenalty: 2, now: () => now });
     expect(lt.ewma('a')).toBeUndefined();
     lt.observe('a', 10);
     lt.observe('a', 20);
@@ -149,10 +149,10 @@ describe('LatencyTracker', () => {
     expect(lt.p95('a')).toBeUndefined(); // < minSamples
     for (let i = 1; i <= 100; i++) lt.observe('a', i); // only the last 20 (81..100) remain
     expect(lt.p95('a')).toBe(99);
-    lt.observeCensored('a', 5); // below the estimate: ignored
+    lt.observeCensored('a', 5); // 5 × 2 is below the estimate: ignored
     const e = lt.ewma('a')!;
     expect(e).toBeCloseTo(99.0, 0);
-    lt.observeCensored('a', 1000);
+    lt.observeCensored('a', 500); // counts as 500 × censoredPenalty
     expect(lt.ewma('a')).toBeCloseTo((e + 1000) / 2, 9);
     expect(lt.p95('a')).toBe(99); // censored samples stay out of the hedge delay
     expect(lt.p95All()).toBe(99);

@@ -7,8 +7,11 @@
  * Two kinds of sample:
  *  - `observe`: a call completed in `ms` — feeds the EWMA and the p95 window;
  *  - `observeCensored`: a call was cancelled after `ms` without answering (a hedge beat it), so its
- *    latency is at least `ms` — feeds only the EWMA. Keeping it out of the p95 keeps the hedge
- *    delay of a suddenly slow leaf short, while the EWMA moves it down the replica ranking.
+ *    latency is at least `ms` — feeds only the EWMA, as `ms × censoredPenalty`. Keeping it out of
+ *    the p95 keeps the hedge delay of a suddenly slow leaf short, while the EWMA moves it down the
+ *    replica ranking. The penalty is there because the bound is weak: a leaf hedged away at
+ *    "p95 + a fallback call" would otherwise look barely slower than its peers (and flap back to
+ *    primary), though its real latency is unknown and possibly far larger.
  *
  * An EWMA not updated for `staleAfterMs` reads as unknown, so a leaf demoted for slowness gets
  * traffic again later and can show it recovered.
@@ -22,11 +25,13 @@ export interface LatencyOptions {
   minSamples?: number;
   /** An EWMA older than this reads as unknown. Default 30 s. */
   staleAfterMs?: number;
+  /** Multiplier of a censored sample (see above). Default 4. */
+  censoredPenalty?: number;
   /** Clock (ms), for tests. Default Date.now. */
   now?: () => number;
 }
 
-export const DEFAULT_LATENCY_OPTIONS: Required<Omit<LatencyOptions, 'now'>> = { alpha: 0.3, windowSize: 128, minSamples: 8, staleAfterMs: 30_000 };
+export const DEFAULT_LATENCY_OPTIONS: Required<Omit<LatencyOptions, 'now'>> = { alpha: 0.3, windowSize: 128, minSamples: 8, staleAfterMs: 30_000, censoredPenalty: 4 };
 
 class LeafLatency {
   ewma = NaN;
@@ -96,8 +101,9 @@ export class LatencyTracker {
   }
 
   /** A call was abandoned after `ms` without answering: its latency is at least `ms`. */
-  observeCensored(leafId: string, ms: number): void {
-    if (!(ms >= 0)) return;
+  observeCensored(leafId: string, elapsedMs: number): void {
+    if (!(elapsedMs >= 0)) return;
+    const ms = elapsedMs * this.opts.censoredPenalty;
     const l = this.leaf(leafId);
     // Only ever raises the estimate: a lower bound below the EWMA says nothing new.
     if (Number.isNaN(l.ewma) || ms > l.ewma || this.now() - l.updatedAt > this.opts.staleAfterMs) this.ewmaUpdate(l, ms);
