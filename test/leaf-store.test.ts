@@ -52,10 +52,10 @@ describe('leaf store: matchers', () => {
   it('bad regex is an INVALID_ARGUMENT', async () => {
     await expect(store.querier('t1').select([n('=~', 'job', '(')], { start: 0, end: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
-  it('selects zero-copy views in the window and labelsOnly', async () => {
+  it('selects decoded copies in the window and labelsOnly', async () => {
     const set = await store.querier('t1').select([n('=', 'instance', 'c')], { start: 1500, end: 3000 });
     expect(Array.from(set[0]!.t)).toEqual([2000, 3000]);
-    expect(set[0]!.t.buffer).toBe(store.tenant('t1')!.heads[2]!.t.buffer);
+    expect(Array.from(set[0]!.v)).toEqual([2.5, 3]);
     const lo = await store.querier('t1').select([n('=', 'instance', 'c')], { start: 1500, end: 3000, labelsOnly: true });
     expect(lo[0]!.t.length).toBe(0);
     expect(await store.querier('t1').select([n('=', 'instance', 'c')], { start: 5000, end: 6000 })).toEqual([]);
@@ -81,8 +81,8 @@ describe('leaf store: matchers', () => {
 });
 
 describe('leaf store: append', () => {
-  it('rejects out of order and duplicates, ignores identical duplicates', () => {
-    const store = new LeafStore();
+  it('without a window: rejects out of order and conflicting duplicates, ignores identical duplicates', () => {
+    const store = new LeafStore(undefined, { oooWindowMs: 0 });
     const l = labelsFromRecord({ __name__: 'm', job: 'j' });
     expect(store.append('t', l, [10, 20, 30], [1, 2, 3])).toMatchObject({ appended: 3, ignored: 0, rejected: undefined });
     const r = store.append('t', l, [5, 30, 30, 40, 35, 50], [0, 3, 9, 4, 0, 5]);
@@ -90,9 +90,36 @@ describe('leaf store: append', () => {
     expect(r.ignored).toBe(1);
     expect(r.rejected!.get('out_of_order')!.count).toBe(2);
     expect(r.rejected!.get('duplicate_sample')!.count).toBe(1);
-    const head = store.tenant('t')!.heads[0]!;
-    expect(Array.from(head.t.subarray(0, head.n))).toEqual([10, 20, 30, 40, 50]);
-    expect(Array.from(head.v.subarray(0, head.n))).toEqual([1, 2, 3, 4, 5]);
+    const got = store.tenant('t')!.read(0)!;
+    expect(Array.from(got.t)).toEqual([10, 20, 30, 40, 50]);
+    expect(Array.from(got.v)).toEqual([1, 2, 3, 4, 5]);
+  });
+  it('inside the admission window: inserts older samples in time order (sealed chunks re-encoded), rejects older ones', () => {
+    const store = new LeafStore(undefined, { oooWindowMs: 150, chunkSamples: 4 });
+    const l = labelsFromRecord({ __name__: 'm', job: 'j' });
+    store.append('t', l, [100, 120, 140, 160, 180, 200, 220], [1, 2, 3, 4, 5, 6, 7]);
+    const r = store.append('t', l, [110, 130, 100, 100, 50, 210], [1.5, 2.5, 1, 9, 0, 6.5]);
+    expect(r.appended).toBe(3); // 110, 130, 210 (inside the window: ≥ 220 − 150)
+    expect(r.ignored).toBe(1); // 100 with its stored value
+    expect(r.rejected!.get('duplicate_sample')!.count).toBe(1); // 100 with another value
+    expect(r.rejected!.get('out_of_order')!.count).toBe(1); // 50: more than 150 ms before 220
+    const got = store.tenant('t')!.read(0)!;
+    expect(Array.from(got.t)).toEqual([100, 110, 120, 130, 140, 160, 180, 200, 210, 220]);
+    expect(Array.from(got.v)).toEqual([1, 1.5, 2, 2.5, 3, 4, 5, 6, 6.5, 7]);
+    const st = store.storageStats();
+    expect(st.chunks).toBe(2);
+    expect(st.headSamples).toBe(2);
+    expect(st.inserted).toBe(3);
+  });
+  it('insert (transfers) has no window and keeps stored values; dropSpan forgets a range', () => {
+    const store = new LeafStore();
+    const l = labelsFromRecord({ __name__: 'm', job: 'j', instance: 'i' });
+    store.append('t', l, [1_000_000, 1_000_015], [1, 2]);
+    expect(store.insert('t', l, [15, 30, 1_000_000], [7, 8, 99])).toEqual({ merged: 2, present: 1, tooOld: 0 });
+    expect(Array.from(store.tenant('t')!.read(0)!.v)).toEqual([7, 8, 1, 2]);
+    expect(store.dropSpan(store.keys.tenantSpan('t'))).toBe(4);
+    expect(store.stats('t').series).toBe(0);
+    expect(store.tenant('t')!.read(0)).toBeUndefined();
   });
   it('keeps stale markers bit-exact and treats them as equal only to themselves', async () => {
     const store = new LeafStore();
@@ -103,14 +130,21 @@ describe('leaf store: append', () => {
     expect(store.append('t', l, [2], v.subarray(1)).ignored).toBe(1);
     expect(store.append('t', l, [2], [NaN]).rejected!.get('duplicate_sample')!.count).toBe(1);
   });
-  it('grows the head by doubling across many appends', () => {
+  it('seals old samples into compressed chunks: the head stays bounded, bytes/sample counts what is held', () => {
     const store = new LeafStore();
     const l = labelsFromRecord({ __name__: 'm' });
-    for (let i = 0; i < 1000; i++) store.append('t', l, [i * 10, i * 10 + 5], [i, i]);
-    const head = store.tenant('t')!.heads[0]!;
-    expect(head.n).toBe(2000);
-    expect(head.t.length).toBe(2048);
-    expect(head.t[1999]).toBe(9995);
+    for (let i = 0; i < 5000; i++) store.append('t', l, [i * 10_000, i * 10_000 + 5000], [i, i]);
+    const st = store.storageStats();
+    expect(st.samples).toBe(10_000);
+    expect(st.headSamples).toBe(10_000 % 240);
+    expect(st.chunks).toBe(Math.floor(10_000 / 240));
+    const s = store.stats('t');
+    expect(s.samples).toBe(10_000);
+    // Chunk bytes + per-chunk overhead + the head's capacity + labels: far below 16 bytes/sample.
+    expect(s.bytes / s.samples).toBeLessThan(3);
+    const got = store.tenant('t')!.read(0)!;
+    expect(got.t[9999]).toBe(49_995_000);
+    expect(got.v[9999]).toBe(4999);
   });
   it('does not create a series when every sample is invalid', () => {
     const store = new LeafStore();

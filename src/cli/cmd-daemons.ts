@@ -1,6 +1,8 @@
 /**
  * The daemons as separate processes:
  *   canopy leaf --id ID [--listen ADDR] [--zone Z] [--http-addr ADDR]
+ *               [--data-dir DIR [--fsync always|interval:MS|off] [--retention 15d] [--snapshot-interval 5m]]
+ *               [--ooo-window 10m]
  *   canopy gateway [--grpc-addr ADDR] [--http-addr ADDR] --leaf ID=ADDR … [--config FILE] [--replication N]
  * The gateway builds an in-memory range assignment (initialRanges) over the given leaves.
  * Config file (YAML), every key optional; flags win over the file:
@@ -16,14 +18,38 @@ import { parse as parseYaml } from 'yaml';
 import { startLeaf } from '../leaf/index.js';
 import { startGateway } from '../router/index.js';
 import { initialRanges, MemoryAssignmentStore, type LeafRecord } from '../shard/index.js';
-import { checkAddr, DEFAULT_ADDR, parse, UsageError } from './args.js';
+import { checkAddr, DEFAULT_ADDR, parse, parseDurationArg, UsageError } from './args.js';
+import type { FsyncPolicy } from '../leaf/index.js';
 import { DEFAULT_HTTP_LISTEN } from '../http/index.js';
 import type { Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { untilSignal } from './signals.js';
 
 export const LEAF_USAGE = `usage: canopy leaf --id ID [--listen HOST:PORT] [--zone Z] [--target-labels job,instance] [--http-addr HOST:PORT]
-  --http-addr serves /metrics, /-/healthy and /-/ready (default: no HTTP listener)`;
+  --http-addr serves /metrics, /-/healthy and /-/ready (default: no HTTP listener)
+  [--data-dir DIR] durable store (WAL, snapshots, blocks); without it the leaf is memory-only
+  [--fsync always|interval:MS|off] WAL sync before acknowledging a write (default always)
+  [--retention 15d] drop blocks older than this (default: keep all)
+  [--snapshot-interval 5m] snapshot period bounding replay (default 5m)
+  [--ooo-window 10m] older samples inside it are inserted, older ones rejected (default 10m with
+  --data-dir, 0 without; 0 = only newer samples)`;
+
+function fsyncOf(v: string | undefined): FsyncPolicy | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'always' || v === 'off') return v;
+  const m = /^interval:(.+)$/.exec(v);
+  if (m) {
+    const ms = /^[0-9]+$/.test(m[1]!) ? Number(m[1]) : parseDurationArg(m[1]!, '--fsync interval');
+    if (ms > 0) return { intervalMs: ms };
+  }
+  throw new UsageError(`invalid --fsync ${JSON.stringify(v)}: expected always, interval:MS (e.g. interval:1000 or interval:1s) or off`);
+}
+
+/** A duration flag where 0 is allowed (disables). */
+function durationOrZero(v: string | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  return v.trim() === '0' ? 0 : parseDurationArg(v, what);
+}
 export const GATEWAY_USAGE = `usage: canopy gateway [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] --leaf ID=HOST:PORT … [--config FILE.yaml] [--replication N] [--target-labels job,instance]
   default --grpc-addr ${DEFAULT_ADDR}, --http-addr ${DEFAULT_HTTP_LISTEN} (Prometheus HTTP API, remote write, /metrics; "" = none)`;
 
@@ -56,9 +82,23 @@ export async function leafCommand(args: string[], io: Io): Promise<number> {
     zone: { type: 'string' },
     'target-labels': { type: 'string' },
     'http-addr': { type: 'string' },
+    'data-dir': { type: 'string' },
+    fsync: { type: 'string' },
+    retention: { type: 'string' },
+    'ooo-window': { type: 'string' },
+    'snapshot-interval': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return io.out(LEAF_USAGE), 0;
+  const dataDir = values['data-dir'];
+  if (dataDir === '') throw new UsageError('--data-dir needs a directory');
+  for (const f of ['fsync', 'retention', 'snapshot-interval'] as const) {
+    if (values[f] !== undefined && dataDir === undefined) throw new UsageError(`--${f} needs --data-dir`);
+  }
+  const fsync = fsyncOf(values.fsync);
+  const retentionMs = values.retention !== undefined ? parseDurationArg(values.retention, '--retention') : undefined;
+  const oooWindowMs = durationOrZero(values['ooo-window'], '--ooo-window');
+  const snapshotIntervalMs = durationOrZero(values['snapshot-interval'], '--snapshot-interval');
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${LEAF_USAGE}`);
   if (!values.id) throw new UsageError(`--id is required\n${LEAF_USAGE}`);
   const targetLabels = targetLabelsOf(values['target-labels']);
@@ -68,9 +108,19 @@ export async function leafCommand(args: string[], io: Io): Promise<number> {
     ...(values.zone ? { zone: values.zone } : {}),
     ...(targetLabels ? { targetLabels } : {}),
     ...(httpAddrOf(values['http-addr'], undefined) ? { httpListen: httpAddrOf(values['http-addr'], undefined)! } : {}),
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(fsync !== undefined ? { fsync } : {}),
+    ...(retentionMs !== undefined ? { retentionMs } : {}),
+    ...(oooWindowMs !== undefined ? { oooWindowMs } : {}),
+    ...(snapshotIntervalMs !== undefined ? { snapshotIntervalMs } : {}),
     logger: cliLogger('canopy-leaf').child({ leaf: values.id }),
   });
-  io.out(`canopy leaf ${leaf.id}: listening on ${leaf.address}${leaf.httpAddress ? ` (HTTP /metrics on ${leaf.httpAddress})` : ''}`);
+  let storeNote = ' (memory-only)';
+  if (dataDir !== undefined) {
+    const st = leaf.store.storageStats();
+    storeNote = ` (store ${dataDir}: ${st.series} series, ${st.samples} samples recovered` + (st.walTornTails > 0 ? `, torn WAL tail truncated` : '') + (st.walCorruptions > 0 ? `, WAL CORRUPTION: replay stopped there, see the log` : '') + ')';
+  }
+  io.out(`canopy leaf ${leaf.id}: listening on ${leaf.address}${leaf.httpAddress ? ` (HTTP /metrics on ${leaf.httpAddress})` : ''}${storeNote}`);
   const sig = await untilSignal();
   io.err(`canopy leaf ${leaf.id}: ${sig}, stopping…`);
   await leaf.stop();

@@ -2,7 +2,8 @@
  * The leaf's Prometheus metrics, in a registry of its own (several leaves share one process in
  * `canopy dev` and in tests, so nothing goes to prom-client's global registry).
  */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreStats } from './storage/index.js';
 
 export interface LeafMetrics {
   readonly registry: Registry;
@@ -59,4 +60,43 @@ export function createLeafMetrics(leafId: string): LeafMetrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * Storage-engine gauges read at scrape time: recovery counters of the last open (a WAL
+ * corruption is also logged at error level), bytes actually held, chunks, head, blocks, WAL.
+ */
+export function registerStorageMetrics(registry: Registry, read: () => StoreStats): void {
+  // One stats pass per scrape (it walks every series), shared by the gauges.
+  let cached: StoreStats | undefined;
+  let at = 0;
+  const stats = (): StoreStats => {
+    if (!cached || performance.now() - at > 1000) {
+      cached = read();
+      at = performance.now();
+    }
+    return cached;
+  };
+  const gauges: [string, string, (s: StoreStats) => number][] = [
+    ['canopy_leaf_wal_corruptions', 'WAL corruptions found by the last recovery (replay stopped there; the rest quarantined in wal/corrupt/).', (s) => s.walCorruptions],
+    ['canopy_leaf_wal_torn_tails', 'Torn WAL tails truncated by the last recovery.', (s) => s.walTornTails],
+    ['canopy_leaf_wal_frames_replayed', 'WAL frames replayed by the last recovery.', (s) => s.walFramesReplayed],
+    ['canopy_leaf_wal_segments', 'WAL segment files.', (s) => s.walSegments],
+    ['canopy_leaf_storage_bytes', 'Bytes held for samples: sealed chunks (with object overhead), persisted blocks, head columns.', (s) => s.bytes],
+    ['canopy_leaf_storage_chunk_bytes', 'Compressed chunk bytes (in memory and in persisted blocks).', (s) => s.chunkBytes],
+    ['canopy_leaf_storage_chunks', 'Sealed chunks.', (s) => s.chunks],
+    ['canopy_leaf_storage_head_samples', 'Samples in the uncompressed heads.', (s) => s.headSamples],
+    ['canopy_leaf_storage_blocks', 'Persisted blocks.', (s) => s.blocks],
+    ['canopy_leaf_storage_inserted_samples', 'Older samples inserted inside the admission window (or by transfers) since start.', (s) => s.inserted],
+  ];
+  for (const [name, help, get] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(get(stats()));
+      },
+    });
+  }
 }

@@ -7,9 +7,13 @@ import type { KeySpan } from '../model/index.js';
 import { canopyProto, SERVER_OPTIONS } from '../rpc/proto.js';
 import { decodeWriteRequest } from '../rpc/write-wire.js';
 import { startLeafHttp, type LeafHttpHandle } from './http-metrics.js';
-import { createLeafMetrics, type LeafMetrics } from './metrics.js';
+import { createLeafMetrics, registerStorageMetrics, type LeafMetrics } from './metrics.js';
 import { leafService } from './service.js';
-import { LeafStore } from './store.js';
+import { DEFAULT_OOO_WINDOW_MS, LeafStore } from './store.js';
+import type { FsyncPolicy } from './storage/index.js';
+
+/** Default period of store snapshots in durable mode (bounds WAL replay at restart). */
+export const DEFAULT_SNAPSHOT_INTERVAL_MS = 5 * 60_000;
 
 export interface LeafOptions {
   id: string;
@@ -25,6 +29,26 @@ export interface LeafOptions {
   batchTargetBytes?: number;
   /** host:port of an HTTP listener for /metrics, /-/healthy, /-/ready; absent = none. */
   httpListen?: string;
+  /**
+   * Store directory: makes the leaf durable (a Write is acknowledged once its samples are in the
+   * WAL under `fsync`; restart recovers from snapshot + WAL). Without it the leaf is memory-only.
+   */
+  dataDir?: string;
+  /** WAL fsync policy (default 'always': fdatasync before acknowledging; group commit). */
+  fsync?: FsyncPolicy;
+  /** Drop persisted blocks older than this before the newest sample, ms (default: keep all). */
+  retentionMs?: number;
+  /**
+   * Out-of-order admission window, ms: older samples inside it are inserted, older ones rejected
+   * (`out_of_order`). Default 10 min with a dataDir; memory-only leaves default to 0 (only newer
+   * samples) until every caller opts in.
+   */
+  oooWindowMs?: number;
+  /** Durable mode: snapshot period, ms (default 5 min; 0 disables the timer). */
+  snapshotIntervalMs?: number;
+  /** Samples per sealed chunk (default 240) and block length, ms (default 2 h): tests use small ones. */
+  chunkSamples?: number;
+  blockMs?: number;
 }
 
 export interface LeafRangeInfo {
@@ -57,8 +81,25 @@ export interface LeafHandle {
 export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   const logger = opts.logger ?? pino({ name: 'canopy-leaf', level: process.env.LOG_LEVEL ?? 'warn' });
   const listen = opts.listen ?? '127.0.0.1:0';
-  const store = new LeafStore(opts.targetLabels);
+  const storeOpts = {
+    oooWindowMs: opts.oooWindowMs ?? (opts.dataDir !== undefined ? DEFAULT_OOO_WINDOW_MS : 0),
+    logger,
+    ...(opts.chunkSamples !== undefined ? { chunkSamples: opts.chunkSamples } : {}),
+    ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
+    ...(opts.fsync !== undefined ? { fsync: opts.fsync } : {}),
+    ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
+  };
+  const store = opts.dataDir !== undefined ? await LeafStore.open(opts.dataDir, opts.targetLabels, storeOpts) : new LeafStore(opts.targetLabels, storeOpts);
   const metrics = createLeafMetrics(opts.id);
+  registerStorageMetrics(metrics.registry, () => store.storageStats());
+  if (opts.dataDir !== undefined) {
+    const st = store.storageStats();
+    const level = st.walCorruptions > 0 ? 'error' : 'info';
+    logger[level]({ leaf: opts.id, dataDir: opts.dataDir, series: st.series, samples: st.samples, walFramesReplayed: st.walFramesReplayed, walTornTails: st.walTornTails, walCorruptions: st.walCorruptions, snapshotsLoaded: st.snapshotsLoaded }, 'leaf store recovered');
+  }
+  const snapshotEvery = opts.dataDir !== undefined ? opts.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS : 0;
+  const snapshotTimer = snapshotEvery > 0 ? setInterval(() => void store.snapshot().catch((e: unknown) => logger.error({ err: e }, 'snapshot failed')), snapshotEvery) : undefined;
+  snapshotTimer?.unref();
   const ranges = new Map<string, { tenant?: string; span: KeySpan }>();
   const learnRanges = { value: true };
   let address = listen;
@@ -73,6 +114,10 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   );
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  }).catch(async (e: unknown) => {
+    if (snapshotTimer) clearInterval(snapshotTimer);
+    await store.close();
+    throw e;
   });
   address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
   logger.info({ leaf: opts.id, address }, 'leaf listening');
@@ -92,6 +137,8 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
       http = await startLeafHttp({ listen: opts.httpListen, leafId: opts.id, metrics, logger, storeStats });
     } catch (e) {
       server.forceShutdown();
+      if (snapshotTimer) clearInterval(snapshotTimer);
+      await store.close();
       throw e;
     }
   }
@@ -111,6 +158,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
       for (const r of rs) ranges.set(r.id, { tenant: r.tenant, span: { start: r.start, end: r.end } });
     },
     stop() {
+      if (snapshotTimer) clearInterval(snapshotTimer);
       stopped ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
@@ -120,7 +168,9 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
           clearTimeout(timer);
           resolve();
         });
-      }).then(() => http?.stop());
+      })
+        .then(() => http?.stop())
+        .then(() => store.close());
       return stopped;
     },
   };

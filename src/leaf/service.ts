@@ -56,15 +56,20 @@ export function leafService(ctx: LeafServiceContext): LeafHandlers {
 
   return {
     Write(call, cb) {
-      try {
+      // Acknowledged only once the accepted samples are durable (WAL under the fsync policy;
+      // at once in memory-only mode). They are visible to reads as soon as they are applied.
+      const write = async () => {
         const req = call.request as typeof call.request & { decodeError?: string };
         if (req.decodeError !== undefined) throw new InvalidArgumentError(req.decodeError);
         const series = req.series.map((s) => ({ labels: s.labels, t: s.timestampsMs, v: s.values }));
         const res = applyWrite(ctx.store, ctx.metrics, req.tenant, series);
-        cb(null, { ...res, replicaErrors: [] });
-      } catch (e) {
-        cb(toServiceError(e));
-      }
+        await ctx.store.commit();
+        return res;
+      };
+      write().then(
+        (res) => cb(null, { ...res, replicaErrors: [] }),
+        (e: unknown) => cb(toServiceError(e)),
+      );
     },
 
     Execute(call: ExecuteCall) {

@@ -1,7 +1,9 @@
 /**
- * One tenant's series: the postings index, and per series its labels, target key and head
- * columns. Reads are scoped to key spans (the ranges named in a request): a series whose target
- * key lies outside every span is invisible to that read.
+ * One tenant's series: the postings index, and per series its labels, target key and its
+ * storage-engine series (`MemSeries`: head columns + sealed chunks, read through a
+ * `SeriesReader` that also decodes persisted blocks). Reads are scoped to key spans (the ranges
+ * named in a request): a series whose target key lies outside every span is invisible to that
+ * read. Series are added by the engine's onSeries hook (writes and recovery alike).
  */
 import {
   compareLabels,
@@ -17,20 +19,27 @@ import {
   type Series,
   type SeriesSet,
 } from '../model/index.js';
-import { SeriesHead } from './store-head.js';
+import type { MemSeries } from './storage/index.js';
 import { PostingsIndex } from './store-postings.js';
+
+/** Reads one engine series (decoding only chunks overlapping the window). */
+export interface SeriesReader {
+  readSeries(s: MemSeries, start: number, end: number, labelsOnly: boolean): Series | undefined;
+  seriesStats(s: MemSeries): { samples: number; bytes: number; minT: number; maxT: number };
+}
 
 export interface StoreStats {
   series: number;
   samples: number;
-  /** Bytes held by sample columns (capacity) plus label text, approximate. */
+  /**
+   * Bytes held for samples (sealed chunk bytes with their per-chunk overhead, persisted block
+   * columns, head column capacity) plus label text (UTF-16), approximate.
+   */
   bytes: number;
   /** Earliest / latest sample time, ms; Infinity / -Infinity when there is no sample. */
   minTimeMs: number;
   maxTimeMs: number;
 }
-
-const EMPTY = new Float64Array(0);
 
 export class TenantStore {
   readonly tenant: string;
@@ -38,10 +47,11 @@ export class TenantStore {
   private readonly byLabels = new Map<string, number>();
   readonly labels: Labels[] = [];
   readonly keys: Key[] = [];
-  readonly heads: SeriesHead[] = [];
+  /** The engine series of each id. */
+  readonly series: MemSeries[] = [];
   private readonly labelBytes: number[] = [];
 
-  constructor(tenant: string) {
+  constructor(tenant: string, private readonly reader: SeriesReader) {
     this.tenant = tenant;
   }
 
@@ -54,18 +64,26 @@ export class TenantStore {
     return this.byLabels.get(labelsKey(labels));
   }
 
-  /** The id of the series, created (with its target key) when new. Labels must be valid. */
-  getOrCreate(labels: Labels, key: Key, lk = labelsKey(labels)): number {
-    let id = this.byLabels.get(lk);
-    if (id !== undefined) return id;
-    id = this.labels.length;
-    this.byLabels.set(lk, id);
-    this.labels.push(labels);
+  /** Indexes a new engine series under its target key; returns its id (dense, in order). */
+  add(s: MemSeries, key: Key): number {
+    const id = this.labels.length;
+    this.byLabels.set(s.key, id);
+    this.labels.push(s.labels);
     this.keys.push(key);
-    this.heads.push(new SeriesHead());
-    this.labelBytes.push(lk.length);
-    this.index.add(id, labels);
+    this.series.push(s);
+    this.labelBytes.push(s.key.length);
+    this.index.add(id, s.labels);
     return id;
+  }
+
+  /** Samples of series `id` in [start, end] (decoded copies), or undefined when there are none. */
+  read(id: number, start = -Infinity, end = Infinity): Series | undefined {
+    return this.reader.readSeries(this.series[id]!, start, end, false);
+  }
+
+  /** Samples held for series `id` (0 after a range drop). */
+  count(id: number): number {
+    return this.reader.seriesStats(this.series[id]!).samples;
   }
 
   /**
@@ -77,15 +95,15 @@ export class TenantStore {
     return spans === undefined ? ids : ids.filter((id) => inSpans(this.keys[id]!, spans));
   }
 
-  /** Sorted (by labels) series matching the matchers, with zero-copy views of samples in [start, end]. */
+  /**
+   * Sorted (by labels) series matching the matchers with samples in [start, end]: decoded from
+   * the chunks overlapping the window (the caller owns the arrays); labels only when asked.
+   */
   selectSeries(matchers: readonly Matcher[], spans: readonly KeySpan[] | undefined, start: number, end: number, labelsOnly = false): Series[] {
     const out: Series[] = [];
     for (const id of this.selectIds(matchers, spans)) {
-      const h = this.heads[id]!;
-      const [lo, hi] = h.window(start, end);
-      if (hi <= lo) continue;
-      if (labelsOnly) out.push({ labels: this.labels[id]!, t: EMPTY, v: EMPTY });
-      else out.push({ labels: this.labels[id]!, t: h.t.subarray(lo, hi), v: h.v.subarray(lo, hi) });
+      const r = this.reader.readSeries(this.series[id]!, start, end, labelsOnly);
+      if (r) out.push(r);
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
   }
@@ -119,16 +137,15 @@ export class TenantStore {
 
   stats(spans: readonly KeySpan[] | undefined): StoreStats {
     const st: StoreStats = { series: 0, samples: 0, bytes: 0, minTimeMs: Infinity, maxTimeMs: -Infinity };
-    for (let id = 0; id < this.heads.length; id++) {
+    for (let id = 0; id < this.series.length; id++) {
       if (spans !== undefined && !inSpans(this.keys[id]!, spans)) continue;
-      const h = this.heads[id]!;
+      const h = this.reader.seriesStats(this.series[id]!);
+      if (h.samples === 0) continue; // emptied by a range drop (LeafStore.dropSpan)
       st.series++;
-      st.samples += h.n;
+      st.samples += h.samples;
       st.bytes += h.bytes + this.labelBytes[id]! * 2;
-      if (h.n > 0) {
-        if (h.minT < st.minTimeMs) st.minTimeMs = h.minT;
-        if (h.lastT > st.maxTimeMs) st.maxTimeMs = h.lastT;
-      }
+      if (h.minT < st.minTimeMs) st.minTimeMs = h.minT;
+      if (h.maxT > st.maxTimeMs) st.maxTimeMs = h.maxT;
     }
     return st;
   }
@@ -142,10 +159,7 @@ export class TenantStore {
     if (hints.start === undefined && hints.end === undefined) return ids;
     const start = hints.start ?? -Infinity;
     const end = hints.end ?? Infinity;
-    return ids.filter((id) => {
-      const [lo, hi] = this.heads[id]!.window(start, end);
-      return hi > lo;
-    });
+    return ids.filter((id) => this.reader.readSeries(this.series[id]!, start, end, true) !== undefined);
   }
 }
 

@@ -1,21 +1,96 @@
 /**
- * The leaf's columnar in-memory store: one `TenantStore` per tenant, each series keyed by its
- * target key (KeyEncoder over the leaf's target labels) so reads can be scoped to key ranges.
- * No read ever crosses tenants: a tenant's store only holds that tenant's series.
+ * The leaf's columnar store: one `TenantStore` index per tenant (postings, target keys for
+ * range-scoped reads) over the series of a `DurableSeriesStore` engine (src/leaf/storage): per
+ * series a bounded head of typed-array columns plus sealed compressed chunks, which is what holds
+ * old data. Memory-only by default (`new LeafStore()`); `LeafStore.open(dir)` adds the WAL,
+ * snapshots, blocks and retention. No read ever crosses tenants.
+ *
+ * Writes: `append` applies one series at once (visible to readers) under the admission window;
+ * `commit()` resolves once everything applied so far is durable (acknowledge after it).
+ * `insert` merges samples at any time (range transfers); `dropSpan` forgets a range's series.
  */
-import { validateTimestamp, KeyEncoder, labelsKey, type KeySpan, type Labels, type Querier, EMPTY_QUERIER } from '../model/index.js';
-import { appendSamples, type AppendOutcome } from './store-append.js';
-import { SeriesHead } from './store-head.js';
-import { TenantStore, type StoreStats } from './store-tenant.js';
+import type { Logger } from 'pino';
+import { KeyEncoder, spanContains, type KeySpan, type Labels, type Querier, type Series, EMPTY_QUERIER } from '../model/index.js';
+import { DurableSeriesStore, type FsyncPolicy, type MemSeries, type SampleRejectReason, type StoreStats as EngineStats } from './storage/index.js';
+import { TenantStore, type SeriesReader, type StoreStats } from './store-tenant.js';
 
 export type { StoreStats } from './store-tenant.js';
+export type { SampleRejectReason } from './storage/index.js';
 
-export class LeafStore {
+/** Default out-of-order admission window (10 min). */
+export const DEFAULT_OOO_WINDOW_MS = 600_000;
+
+export interface AppendOutcome {
+  /** Samples written (appended, or inserted inside the admission window). */
+  appended: number;
+  /** Identical duplicates ignored (accepted, not written again). */
+  ignored: number;
+  /** Rejected samples per reason, with the first message of each reason. */
+  rejected: Map<SampleRejectReason, { count: number; message: string }> | undefined;
+}
+
+export interface LeafStoreOptions {
+  /** Out-of-order admission window, ms (default DEFAULT_OOO_WINDOW_MS; 0 = only newer samples). */
+  oooWindowMs?: number;
+  /** Samples per sealed chunk (default 240). */
+  chunkSamples?: number;
+  /** Block length, ms (default 2 h). */
+  blockMs?: number;
+  /** Durable mode only: WAL fsync policy (default 'always'). */
+  fsync?: FsyncPolicy;
+  /** Durable mode only: blocks older than this before the newest sample are dropped. */
+  retentionMs?: number;
+  /** Durable mode only: automatic snapshot after this much WAL (default 64 MiB). */
+  snapshotEveryWalBytes?: number;
+  logger?: Logger;
+}
+
+export class LeafStore implements SeriesReader {
   readonly keys: KeyEncoder;
   private readonly tenants = new Map<string, TenantStore>();
+  private readonly oooWindowMs: number;
+  private engineRef: DurableSeriesStore;
 
-  constructor(targetLabels?: readonly string[]) {
+  /** A memory-only store. */
+  constructor(targetLabels?: readonly string[], opts: LeafStoreOptions = {}) {
     this.keys = new KeyEncoder(targetLabels);
+    this.oooWindowMs = opts.oooWindowMs ?? DEFAULT_OOO_WINDOW_MS;
+    this.engineRef = DurableSeriesStore.memory(this.engineOptions(opts));
+  }
+
+  /** A durable store in `dir` (created if needed), recovered from its blocks, snapshot and WAL. */
+  static async open(dir: string, targetLabels?: readonly string[], opts: LeafStoreOptions = {}): Promise<LeafStore> {
+    const ls = new LeafStore(targetLabels, opts);
+    ls.engineRef = await DurableSeriesStore.open(dir, ls.engineOptions(opts));
+    return ls;
+  }
+
+  private engineOptions(opts: LeafStoreOptions) {
+    return {
+      oooWindowMs: this.oooWindowMs,
+      ...(opts.chunkSamples !== undefined ? { chunkSamples: opts.chunkSamples } : {}),
+      ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
+      ...(opts.fsync !== undefined ? { fsync: opts.fsync } : {}),
+      ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
+      ...(opts.snapshotEveryWalBytes !== undefined ? { snapshotEveryWalBytes: opts.snapshotEveryWalBytes } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      onSeries: (s: MemSeries) => this.index(s),
+    };
+  }
+
+  /** The storage engine (stats, snapshots). */
+  get engine(): DurableSeriesStore {
+    return this.engineRef;
+  }
+
+  get durable(): boolean {
+    return this.engineRef.durable;
+  }
+
+  private index(s: MemSeries): void {
+    let t = this.tenants.get(s.tenant);
+    if (!t) this.tenants.set(s.tenant, (t = new TenantStore(s.tenant, this)));
+    t.add(s, this.keys.keyOf(s.tenant, s.labels));
   }
 
   tenant(tenant: string): TenantStore | undefined {
@@ -26,26 +101,46 @@ export class LeafStore {
     return [...this.tenants.keys()].sort();
   }
 
-  private tenantOrCreate(tenant: string): TenantStore {
-    let t = this.tenants.get(tenant);
-    if (!t) this.tenants.set(tenant, (t = new TenantStore(tenant)));
-    return t;
+  /**
+   * Applies one series' samples (tenant and labels already validated) under the admission
+   * window. The series is created on its first accepted sample only. Durable after `commit()`.
+   */
+  append(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): AppendOutcome {
+    const o = this.engineRef.appendSeries(tenant, labels, t, v, this.oooWindowMs);
+    return { appended: o.appended + o.inserted, ignored: o.ignored, rejected: o.rejected };
   }
 
   /**
-   * Appends one series' samples (labels already validated). The series is created on its first
-   * accepted sample only, so a fully rejected write leaves no empty series behind.
+   * Merges samples at any time into a series (range transfers): timestamps already present keep
+   * their stored value (`present`). Samples before the persisted floor are refused (`tooOld`).
    */
-  append(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): AppendOutcome {
-    const ts = this.tenantOrCreate(tenant);
-    const lk = labelsKey(labels);
-    let id = ts.lookup(labels);
-    if (id === undefined) {
-      // On an empty head the first valid timestamp is always accepted.
-      if (!anyValidTimestamp(t)) return appendSamples(new SeriesHead(0), t, v);
-      id = ts.getOrCreate(labels, this.keys.keyOf(tenant, labels), lk);
+  insert(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): { merged: number; present: number; tooOld: number } {
+    const o = this.engineRef.insertSeries(tenant, labels, t, v);
+    return { merged: o.inserted + o.appended, present: o.ignored + (o.rejected?.get('duplicate_sample')?.count ?? 0), tooOld: o.rejected?.get('too_old')?.count ?? 0 };
+  }
+
+  /** Resolves once every write applied so far is durable (at once in memory-only mode). */
+  commit(): Promise<void> {
+    return this.engineRef.commit();
+  }
+
+  /** Forgets the samples of every series whose key lies in `span` (all tenants); returns how many. */
+  dropSpan(span: KeySpan): number {
+    let dropped = 0;
+    for (const ts of this.tenants.values()) {
+      ts.series.forEach((s, id) => {
+        if (spanContains(span, ts.keys[id]!)) dropped += this.engineRef.dropSeries(s);
+      });
     }
-    return appendSamples(ts.heads[id]!, t, v);
+    return dropped;
+  }
+
+  readSeries(s: MemSeries, start: number, end: number, labelsOnly: boolean): Series | undefined {
+    return this.engineRef.readSeries(s, start, end, labelsOnly);
+  }
+
+  seriesStats(s: MemSeries): { samples: number; bytes: number; minT: number; maxT: number } {
+    return this.engineRef.seriesStats(s);
   }
 
   /** A querier over a tenant's series whose keys lie in `spans` (undefined: the whole tenant). */
@@ -58,9 +153,18 @@ export class LeafStore {
     const ts = this.tenants.get(tenant);
     return ts ? ts.stats(spans) : { series: 0, samples: 0, bytes: 0, minTimeMs: Infinity, maxTimeMs: -Infinity };
   }
-}
 
-function anyValidTimestamp(t: ArrayLike<number>): boolean {
-  for (let i = 0; i < t.length; i++) if (validateTimestamp(t[i]!) === undefined) return true;
-  return false;
+  /** Engine totals: WAL recovery counters, chunks, blocks, bytes held. */
+  storageStats(): EngineStats {
+    return this.engineRef.stats();
+  }
+
+  /** Durable mode: rotate the WAL, flush finished blocks, snapshot, apply retention (no-op in memory). */
+  snapshot(): Promise<void> {
+    return this.engineRef.snapshot();
+  }
+
+  close(): Promise<void> {
+    return this.engineRef.close();
+  }
 }

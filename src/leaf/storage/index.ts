@@ -3,6 +3,8 @@
  * On-disk layout and recovery rules: layout.ts.
  */
 export { DurableSeriesStore, type StoreOptions, type SeriesIn, type AppendResult, type StoreStats } from './store.js';
+export { MemSeries, CHUNK_OVERHEAD_BYTES, type MergeOutcome } from './series-head.js';
+export { applySeriesSamples, type SeriesOutcome, type SampleRejectReason, type ApplyPolicy } from './series-apply.js';
 export { encodeChunk, decodeChunk, chunkSampleCount } from './chunk-codec.js';
 export { WalWriter, type FsyncPolicy, type WalWriterOptions, type WalWriterStats } from './wal-writer.js';
 export { replayWal, type ReplayResult } from './wal-replay.js';

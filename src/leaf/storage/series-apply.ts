@@ -7,7 +7,8 @@
  *  - a timestamp already present with a bit-identical value → ignored (retries and replica
  *    re-sends are idempotent; a stale marker only equals a stale marker);
  *  - a timestamp already present with a different value → `duplicate_sample`;
- *  - older than the last sample by more than the admission window → `out_of_order`;
+ *  - older than the last sample by more than the admission window → `out_of_order` (unless an
+ *    identical sample is stored there: ignored, or a different one: `duplicate_sample`);
  *  - otherwise (inside the window) → inserted in time order (MemSeries.merge).
  * Accepted samples are copied to the caller's columns (for the WAL): first the appended run,
  * then the inserted ones, each run sorted.
@@ -72,7 +73,11 @@ export function applySeriesSamples(ms: MemSeries, t: ArrayLike<number>, v: Array
     else if (ti === last && sameBits(vi, lastV)) res.ignored++;
     else if (ti < p.floor) reject('too_old', 1, () => `sample ${i}: timestamp ${ti} is older than the persisted data (before ${p.floor})`);
     else if (last - ti > p.windowMs) {
-      reject('out_of_order', 1, () => `sample ${i}: timestamp ${ti} is more than the admission window (${p.windowMs} ms) before the last sample at ${last}`);
+      // Outside the window: an identical re-send of a stored sample is still a harmless retry.
+      const stored = ms.valueAt(ti);
+      if (stored !== undefined && sameBits(stored, vi)) res.ignored++;
+      else if (stored !== undefined) reject('duplicate_sample', 1, () => `sample ${i}: timestamp ${ti} already has value ${stored}, got ${vi}`);
+      else reject('out_of_order', 1, () => `sample ${i}: timestamp ${ti} is more than the admission window (${p.windowMs} ms) before the last sample at ${last}`);
     } else (ooo ??= []).push(i);
   }
   res.appended = k;

@@ -34,6 +34,9 @@ export interface MergeOutcome {
   conflictOld?: number;
 }
 
+/** Cache of the last chunk decoded by valueAt (chunk bytes are immutable once sealed). */
+const decoded = { data: undefined as Uint8Array | undefined, t: new Float64Array(0), v: new Float64Array(0) };
+
 const bitsA = new Float64Array(2);
 const bitsU = new Uint32Array(bitsA.buffer);
 /** Bit-identical doubles (so a stale marker only equals a stale marker). */
@@ -53,6 +56,8 @@ export class MemSeries {
   lastT = -Infinity;
   lastV = NaN;
   chunks: MemChunk[] = [];
+  /** Persisted blocks ending at or before this time hold no data of this series (see dropSeries). */
+  blockFloor = -Infinity;
 
   constructor(
     readonly id: number,
@@ -157,6 +162,51 @@ export class MemSeries {
     this.lastT = c0 > 0 ? this.chunks[c0 - 1]!.maxT : -Infinity;
     this.append(mt, mv, 0, k, chunkSamples, blockMs);
     return res;
+  }
+
+  /**
+   * The stored value at exactly t (head or in-memory chunks; persisted blocks are not searched),
+   * or undefined. Used on the rejection path only (an identical re-send of an old sample is
+   * ignored, not rejected); the last decoded chunk is cached.
+   */
+  valueAt(t: number): number | undefined {
+    let ts: Float64Array;
+    let vs: Float64Array;
+    let n: number;
+    if (this.hn > 0 && t >= this.ht[0]!) {
+      ts = this.ht;
+      vs = this.hv;
+      n = this.hn;
+    } else {
+      let lo = 0;
+      let hi = this.chunks.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.chunks[mid]!.maxT < t) lo = mid + 1;
+        else hi = mid;
+      }
+      const c = this.chunks[lo];
+      if (!c || c.minT > t) return undefined;
+      if (decoded.data !== c.data) {
+        if (decoded.t.length < c.count) {
+          decoded.t = new Float64Array(c.count);
+          decoded.v = new Float64Array(c.count);
+        }
+        decodeChunk(c.data, decoded.t, decoded.v, 0);
+        decoded.data = c.data;
+      }
+      ts = decoded.t;
+      vs = decoded.v;
+      n = c.count;
+    }
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < n && ts[lo] === t ? vs[lo] : undefined;
   }
 
   /** Samples held in memory (sealed chunks + head). */

@@ -14,7 +14,7 @@ export function readSeries(blocks: readonly PersistedBlock[], s: MemSeries, star
   // Pass 1: count samples of overlapping chunks.
   let total = 0;
   for (const b of blocks) {
-    if (b.meta.maxT <= start || b.meta.minT > end) continue;
+    if (b.meta.maxT <= start || b.meta.minT > end || b.meta.maxT <= s.blockFloor) continue;
     const r = b.rows.get(s.id);
     if (!r) continue;
     const c = b.chunks;
@@ -29,7 +29,7 @@ export function readSeries(blocks: readonly PersistedBlock[], s: MemSeries, star
   const v = new Float64Array(total);
   let off = 0;
   for (const b of blocks) {
-    if (b.meta.maxT <= start || b.meta.minT > end) continue;
+    if (b.meta.maxT <= start || b.meta.minT > end || b.meta.maxT <= s.blockFloor) continue;
     const r = b.rows.get(s.id);
     if (!r) continue;
     const c = b.chunks;

@@ -404,6 +404,24 @@ export class DurableSeriesStore {
     return readSeries(this.blocks, s, start, end, labelsOnly);
   }
 
+  /**
+   * Forgets a series' samples (a replica leaving its range): its in-memory chunks and head, and
+   * its data in the current persisted blocks (hidden from reads). Memory only: after a restart
+   * the samples still in the WAL, snapshot or blocks come back (the range is no longer assigned,
+   * so reads scoped to ranges do not see them).
+   */
+  dropSeries(s: MemSeries): number {
+    const dropped = this.seriesStats(s).samples;
+    s.chunks = [];
+    s.hn = 0;
+    s.ht = new Float64Array(0);
+    s.hv = new Float64Array(0);
+    s.lastT = -Infinity;
+    s.lastV = NaN;
+    s.blockFloor = this.persistedUntil;
+    return dropped;
+  }
+
   /** Samples, bytes held (as in StoreStats.bytes) and time range of one series. */
   seriesStats(s: MemSeries): { samples: number; bytes: number; minT: number; maxT: number } {
     let samples = s.memSamples;
@@ -411,7 +429,7 @@ export class DurableSeriesStore {
     let minT = s.chunks.length > 0 ? s.chunks[0]!.minT : s.hn > 0 ? s.ht[0]! : Infinity;
     for (const b of this.blocks) {
       const r = b.rows.get(s.id);
-      if (!r) continue;
+      if (!r || b.meta.maxT <= s.blockFloor) continue;
       const c = b.chunks;
       if (c.minT[r[0]]! < minT) minT = c.minT[r[0]]!;
       for (let i = r[0]; i < r[1]; i++) samples += c.count[i]!;
