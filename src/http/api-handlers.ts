@@ -160,11 +160,12 @@ export async function handleLabels(r: ApiRequest): Promise<Reply> {
 
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-export async function handleLabelValues(r: ApiRequest, name: string): Promise<Reply> {
+/** `name` is the decoded path segment ('' when it did not decode), `raw` as sent. */
+export async function handleLabelValues(r: ApiRequest, name: string, raw = name): Promise<Reply> {
   // Prometheus 3 accepts any UTF-8 name here (and `U__` escaped names); 2.x only legacy names.
   let label = name;
   if (label.startsWith('U__')) label = unescapeName(label);
-  if (label === '' || (!LEGACY_LABEL_NAME.test(label) && !isWellFormed(label))) throw new InvalidArgumentError(`invalid label name: ${JSON.stringify(name)}`);
+  if (label === '' || (!LEGACY_LABEL_NAME.test(label) && !isWellFormed(label))) throw new InvalidArgumentError(`invalid label name: ${JSON.stringify(name === '' ? raw : name)}`);
   const [start, end] = window(r);
   const limit = limitParam(r.params);
   const sets = selectorsOf(r);

@@ -301,6 +301,7 @@ export function encodeWriteRequestProto(series: readonly RemoteSeriesIn[], metad
 }
 
 /** A whole remote write body: snappy(block) of the encoded WriteRequest. */
-export function encodeRemoteWrite(series: readonly RemoteSeriesIn[], metadata: readonly RemoteMetadata[] = []): Uint8Array {
-  return compress(encodeWriteRequestProto(series, metadata));
+export function encodeRemoteWrite(series: readonly RemoteSeriesIn[], metadata: readonly RemoteMetadata[] = []): Uint8Array<ArrayBuffer> {
+  const out = compress(encodeWriteRequestProto(series, metadata));
+  return new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength);
 }

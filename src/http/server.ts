@@ -110,7 +110,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const backend = opts.backend;
   const readyFn = opts.ready ?? (backend ? () => backend.ready() : () => ({ ready: true, message: 'ready' }));
 
-  const route = (path: string): { route: Route; arg?: string } | undefined => {
+  const route = (path: string): { route: Route } | undefined => {
     if (path === '/metrics') return { route: { kind: 'metrics' } };
     if (path === '/-/healthy') return { route: { kind: 'healthy' } };
     if (path === '/-/ready') return { route: { kind: 'ready' } };
@@ -134,13 +134,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
     const m = /^\/api\/v1\/label\/([^/]+)\/values$/.exec(path);
     if (m) {
-      let label: string;
+      // A name that is not valid percent-encoded UTF-8 is refused by the handler (as '').
+      let label = '';
       try {
         label = decodeURIComponent(m[1]!);
       } catch {
-        label = m[1]!;
+        /* refused below */
       }
-      return { route: { kind: 'api', handler: 'label_values', methods: ['GET'], run: (r) => handleLabelValues(r, label) }, arg: label };
+      return { route: { kind: 'api', handler: 'label_values', methods: ['GET'], run: (r) => handleLabelValues(r, label, m[1]!) } };
     }
     if (Object.hasOwn(EMPTY_ENDPOINTS, path)) {
       const data = EMPTY_ENDPOINTS[path]!;

@@ -59,7 +59,7 @@ export async function rangeQuery(base: string, query: string, startMs = QUERY_ST
   return { status: res.status, ok: false, error: j.error, errorType: j.errorType };
 }
 
-async function postWrite(url: string, body: Uint8Array): Promise<void> {
+async function postWrite(url: string, body: Uint8Array<ArrayBuffer>): Promise<void> {
   const res = await fetch(`${url}/api/v1/write`, {
     method: 'POST',
     body,
