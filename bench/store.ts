@@ -8,9 +8,15 @@
  * - decode samples/s of those chunks into preallocated Float64Arrays (median of 5 runs);
  * - ingest samples/s through DurableSeriesStore.append (median of 3 runs of 1M samples), batches of 10k samples
  *   (1,000 series × 10 samples, and 10,000 series × 1 sample), WAL fsync per batch and per second;
- * - restart time of a store holding 10M samples (snapshot + WAL tail, and WAL-only replay).
+ * - restart time of a store holding 10M samples (snapshot + WAL tail, and WAL-only replay);
+ * - through the real leaf daemon (startLeaf with a data dir, gRPC Write from a LeafClient,
+ *   fsync per batch (group commit, 4 writes in flight) and per second): ingest samples/s,
+ *   bytes per sample as the leaf reports them in Leaf.Status (bytes actually held: block
+ *   columns, sealed chunks with their object overhead, heads, labels) before and after the
+ *   snapshot that moves finished 2 h blocks out of memory chunks, a windowed query through
+ *   Execute, and the time for a restarted leaf to serve again.
  * Summary keys: bytes_per_sample, decode_samples_per_s, ingest_samples_per_s (fsync per second,
- * 1,000 × 10 batches), restart_s (snapshot + tail). Temp dirs are removed.
+ * 1,000 × 10 batches), restart_s (snapshot + tail), and leaf_* for the live leaf. Temp dirs are removed.
  */
 import * as fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +25,8 @@ import { pino } from 'pino';
 import type { BenchOptions, BenchResult } from './run.js';
 import { labelsFromRecord, type Labels } from '../src/model/index.js';
 import { DurableSeriesStore, SyntheticSeries, decodeChunk, encodeChunk, type FsyncPolicy, type SeriesKind } from '../src/leaf/storage/index.js';
+import { startLeaf } from '../src/leaf/index.js';
+import { LeafClient } from '../src/rpc/index.js';
 
 const quiet = pino({ level: 'silent' });
 
@@ -201,7 +209,11 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     rows.push({ measure: 'restart s (WAL-only replay, no snapshot)', value: walOnly, note: `${s2.stats().samples.toLocaleString('en-US')} samples` });
     await s2.close();
 
+    // 5. Through the real leaf daemon.
+    const live = await liveLeaf(path.join(root, 'leaf'), quick, opts.log, rows);
+
     const summary = {
+      ...live,
       bytes_per_sample: Number(bps.toFixed(3)),
       decode_samples_per_s: Math.round(dec),
       ingest_samples_per_s: Math.round(ingestRates.get('1000/fsync per second')!),
@@ -211,4 +223,92 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** Writes `data` to a live leaf over gRPC in batches of (all series × perBatch), `inFlight` at once. */
+async function writeThroughLeaf(client: LeafClient, data: IngestData, perBatch: number, inFlight: number, from = 0, to = data.t[0]!.length): Promise<number> {
+  let next = from;
+  let samples = 0;
+  const worker = async (): Promise<void> => {
+    while (next + perBatch <= to) {
+      const off = next;
+      next += perBatch;
+      const batch = data.labels.map((l, s) => ({ labels: l, t: data.t[s]!.subarray(off, off + perBatch), v: data.v[s]!.subarray(off, off + perBatch) }));
+      const r = await client.write('bench', batch);
+      samples += r.acceptedSamples;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return samples;
+}
+
+async function leafBytesPerSample(addr: string): Promise<{ bytes: number; samples: number }> {
+  const c = new LeafClient(addr);
+  try {
+    const st = await c.status();
+    return { bytes: Number(st.bytes), samples: Number(st.samples) };
+  } finally {
+    c.close();
+  }
+}
+
+async function liveLeaf(dir: string, quick: boolean, log: (s: string) => void, rows: Record<string, string | number>[]): Promise<Record<string, number>> {
+  // 1,000 series × 960 samples (4 h at 15 s): enough for finished 2 h blocks after a snapshot.
+  const series = 1000;
+  const perSeries = quick ? 480 : 960;
+  const data = ingestData(series, perSeries);
+  const total = series * perSeries;
+  const out: Record<string, number> = {};
+  for (const [policy, name] of [['always', 'fsync per batch'], [{ intervalMs: 1000 }, 'fsync per second']] as [FsyncPolicy, string][]) {
+    const d = `${dir}-${name.replace(/ /g, '-')}`;
+    log(`live leaf: ${total.toLocaleString('en-US')} samples over gRPC, ${name}…`);
+    const leaf = await startLeaf({ id: 'bench-leaf', dataDir: d, fsync: policy, snapshotIntervalMs: 0, logger: quiet });
+    const client = new LeafClient(leaf.address);
+    try {
+      const t0 = performance.now();
+      const n = await writeThroughLeaf(client, data, 10, 4);
+      const rate = n / ((performance.now() - t0) / 1000);
+      rows.push({ measure: `live leaf: ingest samples/s over gRPC, ${name}`, value: Math.round(rate), note: `${series.toLocaleString('en-US')} series × 10 per request, 4 in flight` });
+      if (name === 'fsync per second') out['leaf_ingest_samples_per_s'] = Math.round(rate);
+      else out['leaf_ingest_fsync_always_samples_per_s'] = Math.round(rate);
+      if (name !== 'fsync per second') continue;
+      const before = await leafBytesPerSample(leaf.address);
+      rows.push({ measure: 'live leaf: bytes/sample held (Leaf.Status), before snapshot', value: before.bytes / before.samples, note: `${before.samples.toLocaleString('en-US')} samples in memory chunks + heads` });
+      await leaf.store.snapshot();
+      const after = await leafBytesPerSample(leaf.address);
+      const st = leaf.store.storageStats();
+      rows.push({ measure: 'live leaf: bytes/sample held (Leaf.Status), after snapshot', value: after.bytes / after.samples, note: `${st.blocks} blocks, ${st.chunks} chunks, ${st.headSamples.toLocaleString('en-US')} head samples` });
+      rows.push({ measure: '  of which compressed chunk bytes/sample', value: st.chunkBytes / (st.samples - st.headSamples), note: 'codec only, sealed samples' });
+      out['leaf_bytes_per_sample'] = Number((after.bytes / after.samples).toFixed(3));
+      out['leaf_bytes_per_sample_before_snapshot'] = Number((before.bytes / before.samples).toFixed(3));
+      // A windowed query through Execute (decodes only chunks overlapping the last hour).
+      const end = data.t[0]![perSeries - 1]!;
+      const q = async (): Promise<number> => {
+        const t1 = performance.now();
+        let got = 0;
+        for await (const ev of client.execute({ tenant: 'bench', fragment: { selector: { matchers: [{ type: 'RE', name: '__name__', value: '.+' }], startMs: end - 3_600_000, endMs: end, raw: true } } })) {
+          if (ev.kind === 'batch') for (const s of ev.series) got += s.t.length;
+        }
+        const dt = (performance.now() - t1) / 1000;
+        return got / dt;
+      };
+      await q();
+      const qs = median([await q(), await q(), await q()]);
+      rows.push({ measure: 'live leaf: raw Execute of the last hour, samples/s', value: Math.round(qs), note: 'decode + Arrow + gRPC' });
+      out['leaf_execute_samples_per_s'] = Math.round(qs);
+    } finally {
+      client.close();
+      await leaf.stop();
+    }
+    // Restart on the same directory: until the leaf serves again, with every sample.
+    const t2 = performance.now();
+    const again = await startLeaf({ id: 'bench-leaf', dataDir: d, snapshotIntervalMs: 0, logger: quiet });
+    const restart = (performance.now() - t2) / 1000;
+    const back = await leafBytesPerSample(again.address);
+    await again.stop();
+    if (back.samples !== total) throw new Error(`live leaf restart: ${back.samples} samples, expected ${total}`);
+    rows.push({ measure: 'live leaf: restart s (blocks + snapshot + WAL tail)', value: restart, note: `${back.samples.toLocaleString('en-US')} samples` });
+    out['leaf_restart_s'] = Number(restart.toFixed(3));
+  }
+  return out;
 }
