@@ -1,8 +1,8 @@
 /**
  * The daemons as separate processes:
  *   canopy leaf --id ID [--listen ADDR] [--zone Z] [--http-addr ADDR]
- *               [--data-dir DIR [--fsync always|interval:MS|off] [--retention 15d] [--snapshot-interval 5m]]
- *               [--ooo-window 10m]
+ *               [--data-dir DIR [--fsync always|interval:MS|off]] [--retention 15d]
+ *               [--snapshot-interval 5m] [--ooo-window 10m]
  *   canopy gateway [--grpc-addr ADDR] [--http-addr ADDR] --leaf ID=ADDR … [--config FILE] [--replication N]
  * The gateway builds an in-memory range assignment (initialRanges) over the given leaves.
  * Config file (YAML), every key optional; flags win over the file:
@@ -29,8 +29,9 @@ export const LEAF_USAGE = `usage: canopy leaf --id ID [--listen HOST:PORT] [--zo
   --http-addr serves /metrics, /-/healthy and /-/ready (default: no HTTP listener)
   [--data-dir DIR] durable store (WAL, snapshots, blocks); without it the leaf is memory-only
   [--fsync always|interval:MS|off] WAL sync before acknowledging a write (default always)
-  [--retention 15d] drop blocks older than this (default: keep all)
-  [--snapshot-interval 5m] snapshot period bounding replay (default 5m)
+  [--retention 15d] drop blocks older than this before the newest sample (default: keep all)
+  [--snapshot-interval 5m] snapshot period bounding replay; without --data-dir, in-memory block
+  compaction (default 5m; 0 = off)
   [--ooo-window 10m] older samples inside it are inserted, older ones rejected (default 10m with
   --data-dir, 0 without; 0 = only newer samples)`;
 
@@ -92,9 +93,7 @@ export async function leafCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return io.out(LEAF_USAGE), 0;
   const dataDir = values['data-dir'];
   if (dataDir === '') throw new UsageError('--data-dir needs a directory');
-  for (const f of ['fsync', 'retention', 'snapshot-interval'] as const) {
-    if (values[f] !== undefined && dataDir === undefined) throw new UsageError(`--${f} needs --data-dir`);
-  }
+  if (values.fsync !== undefined && dataDir === undefined) throw new UsageError('--fsync needs --data-dir');
   const fsync = fsyncOf(values.fsync);
   const retentionMs = values.retention !== undefined ? parseDurationArg(values.retention, '--retention') : undefined;
   const oooWindowMs = durationOrZero(values['ooo-window'], '--ooo-window');

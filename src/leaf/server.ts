@@ -44,7 +44,10 @@ export interface LeafOptions {
    * samples) until every caller opts in.
    */
   oooWindowMs?: number;
-  /** Durable mode: snapshot period, ms (default 5 min; 0 disables the timer). */
+  /**
+   * Snapshot period, ms (default 5 min; 0 disables the timer). Durable: snapshot + block flush +
+   * retention; memory-only: finished blocks compacted in memory + retention.
+   */
   snapshotIntervalMs?: number;
   /** Samples per sealed chunk (default 240) and block length, ms (default 2 h): tests use small ones. */
   chunkSamples?: number;
@@ -97,7 +100,9 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
     const level = st.walCorruptions > 0 ? 'error' : 'info';
     logger[level]({ leaf: opts.id, dataDir: opts.dataDir, series: st.series, samples: st.samples, walFramesReplayed: st.walFramesReplayed, walTornTails: st.walTornTails, walCorruptions: st.walCorruptions, snapshotsLoaded: st.snapshotsLoaded }, 'leaf store recovered');
   }
-  const snapshotEvery = opts.dataDir !== undefined ? opts.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS : 0;
+  // Durable: snapshot (bounds replay) + block flush + retention. Memory-only: the same block
+  // compaction in memory (finished blocks packed into Arrow columns) + retention.
+  const snapshotEvery = opts.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
   const snapshotTimer = snapshotEvery > 0 ? setInterval(() => void store.snapshot().catch((e: unknown) => logger.error({ err: e }, 'snapshot failed')), snapshotEvery) : undefined;
   snapshotTimer?.unref();
   const ranges = new Map<string, { tenant?: string; span: KeySpan }>();

@@ -1,4 +1,9 @@
-/** A persisted block loaded in memory: Arrow chunk columns plus a per-series row index. */
+/**
+ * A persisted block loaded in memory: Arrow chunk columns plus a per-series row index.
+ * Several blocks may cover the same time range: late data (samples inserted below the persisted
+ * floor by range transfers) is flushed into extra blocks `<start>-<n>`; readers merge them.
+ * Memory-only stores build the same blocks without a directory (`dir` = '').
+ */
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { decodeChunkTable, decodeSeriesTable, encodeChunkTable, encodeSeriesTable, type ChunkColumns, type ChunkRow, type SeriesRow } from './block-format.js';
@@ -20,6 +25,8 @@ export class PersistedBlock {
   /** series id → [first row, end row) in `chunks`. */
   readonly rows = new Map<number, [number, number]>();
   readonly bytes: number;
+  /** Order of creation in this process (set by the store; series hide blocks up to a seq). */
+  seq = 0;
 
   constructor(
     readonly dir: string,
@@ -45,12 +52,23 @@ export class PersistedBlock {
     return { block: new PersistedBlock(dir, meta, chunks), series };
   }
 
-  /** Writes block [minT, minT + blockMs) atomically and returns it loaded. */
-  static async write(storeDir: string, minT: number, blockMs: number, rows: ChunkRow[], series: readonly SeriesRow[]): Promise<PersistedBlock> {
+  /** Block [minT, minT + blockMs) built in memory only (memory-only stores). */
+  static build(minT: number, blockMs: number, rows: ChunkRow[], series: number): PersistedBlock {
+    let samples = 0;
+    for (const r of rows) samples += r.count;
+    const meta: BlockMeta = { version: 1, minT, maxT: minT + blockMs, chunks: rows.length, samples, series };
+    return new PersistedBlock('', meta, decodeChunkTable(encodeChunkTable(rows)));
+  }
+
+  /**
+   * Writes block [minT, minT + blockMs) atomically and returns it loaded. `n` > 0 names an extra
+   * block of late data for the same range (`<start>-<n>`).
+   */
+  static async write(storeDir: string, minT: number, blockMs: number, rows: ChunkRow[], series: readonly SeriesRow[], n = 0): Promise<PersistedBlock> {
     let samples = 0;
     for (const r of rows) samples += r.count;
     const meta: BlockMeta = { version: 1, minT, maxT: minT + blockMs, chunks: rows.length, samples, series: series.length };
-    const dir = path.join(storeDir, BLOCK_DIR, String(minT).padStart(16, '0'));
+    const dir = path.join(storeDir, BLOCK_DIR, String(minT).padStart(16, '0') + (n > 0 ? `-${n}` : ''));
     const chunksFile = encodeChunkTable(rows);
     await writeDirAtomic(dir, { 'chunks.arrow': chunksFile, 'series.arrow': encodeSeriesTable(series) }, meta);
     return new PersistedBlock(dir, meta, decodeChunkTable(chunksFile));
@@ -63,6 +81,6 @@ export class PersistedBlock {
   }
 
   remove(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir !== '') fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

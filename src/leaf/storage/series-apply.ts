@@ -34,6 +34,8 @@ export interface ApplyPolicy {
   windowMs: number;
   /** Samples before this time are refused (`too_old`): they would belong to persisted blocks. */
   floor: number;
+  /** Insert mode (range transfers): samples below the floor are merged too (late data). */
+  lateInsert?: boolean;
   chunkSamples: number;
   blockMs: number;
 }
@@ -71,7 +73,7 @@ export function applySeriesSamples(ms: MemSeries, t: ArrayLike<number>, v: Array
     const bad = validateTimestamp(ti);
     if (bad !== undefined) reject('invalid_timestamp', 1, () => `sample ${i}: ${bad}`);
     else if (ti === last && sameBits(vi, lastV)) res.ignored++;
-    else if (ti < p.floor) reject('too_old', 1, () => `sample ${i}: timestamp ${ti} is older than the persisted data (before ${p.floor})`);
+    else if (ti < p.floor && !p.lateInsert) reject('too_old', 1, () => `sample ${i}: timestamp ${ti} is older than the persisted data (before ${p.floor})`);
     else if (last - ti > p.windowMs) {
       // Outside the window: an identical re-send of a stored sample is still a harmless retry.
       const stored = ms.valueAt(ti);

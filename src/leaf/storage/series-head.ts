@@ -56,8 +56,8 @@ export class MemSeries {
   lastT = -Infinity;
   lastV = NaN;
   chunks: MemChunk[] = [];
-  /** Persisted blocks ending at or before this time hold no data of this series (see dropSeries). */
-  blockFloor = -Infinity;
+  /** Blocks with seq ≤ this hold no data of this series any more (see dropSeries). */
+  hideBlocksUpTo = 0;
 
   constructor(
     readonly id: number,
@@ -75,6 +75,10 @@ export class MemSeries {
     const data = encodeChunk(this.ht, this.hv, 0, this.hn);
     this.chunks.push({ minT: this.ht[0]!, maxT: this.ht[this.hn - 1]!, count: this.hn, data });
     this.hn = 0;
+    // Release the head columns: an idle series then holds only compressed bytes (the next
+    // append regrows them by doubling, 8 → chunkSamples).
+    this.ht = EMPTY;
+    this.hv = EMPTY;
     return data.length;
   }
 

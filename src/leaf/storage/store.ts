@@ -26,8 +26,8 @@ import { FLAG_HEAD, chunkData, type ChunkRow, type SeriesRow } from './block-for
 import { SNAP_DIR, readLatestSnapshot, writeSnapshot, type SnapshotMeta } from './snapshot-io.js';
 import { decodeChunk, encodeChunk } from './chunk-codec.js';
 import { BLOCK_DIR, PersistedBlock } from './persisted-block.js';
-import { MemSeries } from './series-head.js';
-import { applySeriesSamples, type SeriesOutcome } from './series-apply.js';
+import { MemSeries, type MemChunk } from './series-head.js';
+import { applySeriesSamples, type ApplyPolicy, type SeriesOutcome } from './series-apply.js';
 import { readSeries } from './series-read.js';
 import { REC_SAMPLES, REC_SERIES, decodeSeriesBody, encodeSamplesFrameColumns, encodeSeriesFrame, forEachSampleEntry, type SeriesRecord } from './wal-format.js';
 import { replayWal, type ReplayResult } from './wal-replay.js';
@@ -119,6 +119,8 @@ export class DurableSeriesStore {
   private nextId = 0;
   /** Samples before this time live in persisted blocks; newer writes below it are refused. */
   private persistedUntil = -Infinity;
+  /** Last PersistedBlock.seq given out. */
+  private blockSeq = 0;
   private maxT = -Infinity;
   private minT = Infinity;
   /** Undefined in memory-only mode. */
@@ -208,21 +210,21 @@ export class DurableSeriesStore {
    * readers at once, durable after the next `commit()` resolves. The series is created on its
    * first accepted sample only.
    */
-  appendSeries(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>, windowMs = this.opts.oooWindowMs ?? 0): SeriesOutcome {
+  appendSeries(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>, windowMs = this.opts.oooWindowMs ?? 0, lateInsert = false): SeriesOutcome {
     if (this.closed) throw new Error('store is closed');
     const n = t.length;
     const key = labelsKey(labels);
     let ms = this.byTenant.get(tenant)?.get(key);
     if (!ms) {
       let ok = false;
-      for (let i = 0; i < n && !ok; i++) ok = validateTimestamp(t[i]!) === undefined && t[i]! >= this.persistedUntil;
-      if (!ok) return applySeriesSamples(new MemSeries(-1, tenant, labels, key), t, v, this.policy(windowMs), new Float64Array(n), new Float64Array(n));
+      for (let i = 0; i < n && !ok; i++) ok = validateTimestamp(t[i]!) === undefined && (lateInsert || t[i]! >= this.persistedUntil);
+      if (!ok) return applySeriesSamples(new MemSeries(-1, tenant, labels, key), t, v, this.policy(windowMs, lateInsert), new Float64Array(n), new Float64Array(n));
       ms = this.addSeries(this.nextId++, tenant, labels);
       if (this.wal) this.pendingSeries.push({ id: ms.id, tenant, labels: ms.labels });
     }
     const outT = new Float64Array(n);
     const outV = new Float64Array(n);
-    const o = applySeriesSamples(ms, t, v, this.policy(windowMs), outT, outV);
+    const o = applySeriesSamples(ms, t, v, this.policy(windowMs, lateInsert), outT, outV);
     const k = o.appended + o.inserted;
     this.counters.outOfOrder += (o.rejected?.get('out_of_order')?.count ?? 0) + (o.rejected?.get('duplicate_sample')?.count ?? 0);
     this.counters.tooOld += o.rejected?.get('too_old')?.count ?? 0;
@@ -242,9 +244,13 @@ export class DurableSeriesStore {
     return o;
   }
 
-  /** Inserts samples at any time not below the persisted floor (range transfers, backfill). */
+  /**
+   * Inserts samples at any time (range transfers, backfill), also below the persisted floor:
+   * such late data stays in memory chunks until the next snapshot flushes it into an extra
+   * block of its time range; reads merge overlapping blocks (see series-read.ts).
+   */
   insertSeries(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): SeriesOutcome {
-    return this.appendSeries(tenant, labels, t, v, Infinity);
+    return this.appendSeries(tenant, labels, t, v, Infinity, true);
   }
 
   /**
@@ -287,8 +293,28 @@ export class DurableSeriesStore {
     return done;
   }
 
-  private policy(windowMs: number): { windowMs: number; floor: number; chunkSamples: number; blockMs: number } {
-    return { windowMs, floor: this.persistedUntil, chunkSamples: this.chunkSamples, blockMs: this.blockMs };
+  private policy(windowMs: number, lateInsert: boolean): ApplyPolicy {
+    return { windowMs, floor: this.persistedUntil, chunkSamples: this.chunkSamples, blockMs: this.blockMs, lateInsert };
+  }
+
+  /** The value series `s` holds at exactly t in the (visible) persisted blocks, or undefined. */
+  private blockValueAt(s: MemSeries, t: number): number | undefined {
+    for (const b of this.blocks) {
+      if (t < b.meta.minT || t >= b.meta.maxT || b.seq <= s.hideBlocksUpTo) continue;
+      const r = b.rows.get(s.id);
+      if (!r) continue;
+      const c = b.chunks;
+      for (let i = r[0]; i < r[1]; i++) {
+        if (t < c.minT[i]! || t > c.maxT[i]!) continue;
+        const n = c.count[i]!;
+        const ts = new Float64Array(n);
+        const vs = new Float64Array(n);
+        decodeChunk(chunkData(c, i), ts, vs, 0);
+        const k = ts.indexOf(t);
+        if (k >= 0) return vs[k];
+      }
+    }
+    return undefined;
   }
 
   private addSeries(id: number, tenant: string, labels: Labels): MemSeries {
@@ -330,10 +356,22 @@ export class DurableSeriesStore {
         this.logger.warn({ seriesId: id }, 'WAL: samples for an unknown series id; skipped');
         return;
       }
-      // Entries are sorted: skip what persisted blocks hold, merge what is not newer than the
-      // series' last sample (inserted samples; snapshot overlap = duplicates), append the rest.
+      // Entries are sorted. Below the persisted floor: samples the blocks hold are skipped; the
+      // others are late data (transfers) not flushed yet: merged. Then merge what is not newer
+      // than the series' last sample (inserted samples; snapshot overlap = duplicates), append the rest.
       let from = 0;
       while (from < n && t[from]! < this.persistedUntil) from++;
+      if (from > 0) {
+        const lt: number[] = [];
+        const lv: number[] = [];
+        for (let i = 0; i < from; i++) {
+          if (this.blockValueAt(ms, t[i]!) === undefined) {
+            lt.push(t[i]!);
+            lv.push(v[i]!);
+          }
+        }
+        if (lt.length > 0) ms.merge(lt, lv, lt.length, this.chunkSamples, this.blockMs);
+      }
       let mid = from;
       while (mid < n && t[mid]! <= ms.lastT) mid++;
       if (mid > from) ms.merge(t.subarray(from, mid), v.subarray(from, mid), mid - from, this.chunkSamples, this.blockMs);
@@ -418,7 +456,7 @@ export class DurableSeriesStore {
     s.hv = new Float64Array(0);
     s.lastT = -Infinity;
     s.lastV = NaN;
-    s.blockFloor = this.persistedUntil;
+    s.hideBlocksUpTo = this.blockSeq;
     return dropped;
   }
 
@@ -429,7 +467,7 @@ export class DurableSeriesStore {
     let minT = s.chunks.length > 0 ? s.chunks[0]!.minT : s.hn > 0 ? s.ht[0]! : Infinity;
     for (const b of this.blocks) {
       const r = b.rows.get(s.id);
-      if (!r || b.meta.maxT <= s.blockFloor) continue;
+      if (!r || b.seq <= s.hideBlocksUpTo) continue;
       const c = b.chunks;
       if (c.minT[r[0]]! < minT) minT = c.minT[r[0]]!;
       for (let i = r[0]; i < r[1]; i++) samples += c.count[i]!;
@@ -498,7 +536,13 @@ export class DurableSeriesStore {
   private async snapshotNow(): Promise<void> {
     const dir = this.dir;
     const wal = this.wal;
-    if (this.closed || dir === undefined || !wal) return;
+    if (this.closed) return;
+    if (dir === undefined || !wal) {
+      // Memory-only: compact finished blocks (sealed chunks packed in Arrow columns) and apply retention.
+      await this.flushBlocks();
+      this.applyRetention();
+      return;
+    }
     const seg = await wal.rotate();
     this.walBytesAtSnapshot = wal.stats().bytesWritten;
     await this.flushBlocks();
@@ -526,37 +570,55 @@ export class DurableSeriesStore {
     this.logger.info({ walSegment: seg, series: series.length, chunks: rows.length }, 'snapshot written');
   }
 
-  /** Writes every block whose end is at least half a block behind the newest sample. */
+  /**
+   * Writes every block whose end is at least half a block behind the newest sample, and any
+   * late data below the persisted floor into an extra block of its range. Memory-only stores
+   * build the blocks in memory (compaction).
+   */
   private async flushBlocks(): Promise<void> {
     const dir = this.dir;
-    if (dir === undefined) return;
     const B = this.blockMs;
-    const limit = Math.floor((this.maxT - B / 2) / B) * B; // blocks ending at or before this are done
-    if (!(limit > this.persistedUntil) || !Number.isFinite(limit)) return;
+    const newLimit = Math.floor((this.maxT - B / 2) / B) * B; // blocks ending at or before this are done
+    const limit = Number.isFinite(newLimit) && newLimit > this.persistedUntil ? newLimit : this.persistedUntil;
+    if (!Number.isFinite(limit)) return;
     // Group in-memory data by block (chunks never span blocks). Chunks stay readable in memory
     // until their block is loaded; then both swap in one synchronous step.
     const byBlock = new Map<number, { rows: ChunkRow[]; series: Map<number, SeriesRow> }>();
+    const flushed = new Set<MemChunk>();
     for (const s of this.byId.values()) {
       if (s.hn > 0 && (s.headBlock + 1) * B <= limit) s.seal();
       for (const c of s.chunks) {
         const b = Math.floor(c.minT / B) * B;
-        if (b + B > limit) continue;
+        if (b + B > limit) break;
         let g = byBlock.get(b);
         if (!g) byBlock.set(b, (g = { rows: [], series: new Map() }));
         g.rows.push({ seriesId: s.id, minT: c.minT, maxT: c.maxT, count: c.count, flags: 0, data: c.data });
         g.series.set(s.id, { id: s.id, tenant: s.tenant, labels: s.labels });
+        flushed.add(c);
       }
     }
-    // From now on writes below `limit` are refused; the blocks below are being written.
+    // From now on writes below `limit` are refused (inserts become late data); the blocks below are being written.
     this.persistedUntil = limit;
+    if (byBlock.size === 0) return;
     const loaded: PersistedBlock[] = [];
     for (const b of [...byBlock.keys()].sort((x, y) => x - y)) {
       const g = byBlock.get(b)!;
-      loaded.push(await PersistedBlock.write(dir, b, B, g.rows, [...g.series.values()]));
+      const series = [...g.series.values()];
+      if (dir === undefined) loaded.push(PersistedBlock.build(b, B, g.rows, series.length));
+      else {
+        // Extra blocks of a range already persisted get the next free suffix.
+        const names = new Set(this.blocks.map((x) => path.basename(x.dir)));
+        const base = String(b).padStart(16, '0');
+        let n = 0;
+        while (names.has(n === 0 ? base : `${base}-${n}`)) n++;
+        loaded.push(await PersistedBlock.write(dir, b, B, g.rows, series, n));
+      }
     }
+    for (const b of loaded) b.seq = ++this.blockSeq;
     this.blocks.push(...loaded);
-    this.blocks.sort((a, b) => a.meta.minT - b.meta.minT);
-    for (const s of this.byId.values()) if (s.chunks.length > 0 && s.chunks[0]!.minT < limit) s.chunks = s.chunks.filter((c) => c.minT >= limit);
+    this.blocks.sort((a, b) => a.meta.minT - b.meta.minT || a.seq - b.seq);
+    // Drop exactly the chunks written (a chunk replaced meanwhile by a late merge stays in memory).
+    for (const s of this.byId.values()) if (s.chunks.length > 0 && flushed.has(s.chunks[0]!)) s.chunks = s.chunks.filter((c) => !flushed.has(c));
   }
 
   private applyRetention(): void {
@@ -584,10 +646,11 @@ export class DurableSeriesStore {
         if (s && c.maxT[i]! > s.lastT) s.lastT = c.maxT[i]!;
         if (c.maxT[i]! > this.maxT) this.maxT = c.maxT[i]!;
       }
+      block.seq = ++this.blockSeq;
       this.blocks.push(block);
       if (block.meta.maxT > this.persistedUntil) this.persistedUntil = block.meta.maxT;
     }
-    this.blocks.sort((a, b) => a.meta.minT - b.meta.minT);
+    this.blocks.sort((a, b) => a.meta.minT - b.meta.minT || a.seq - b.seq);
   }
 
   /** Loads the newest complete snapshot; returns the WAL segment replay starts from. */
