@@ -2,7 +2,7 @@
  * Handlers of the Prometheus HTTP API read endpoints, each `(ApiRequest) → Reply`, with
  * Prometheus's parameter handling, validation order and messages (web/api/v1/api.go).
  */
-import { CanopyError, compileMatcher, InvalidArgumentError, type Matcher } from '../model/index.js';
+import { CanopyError, compileMatcher, ExecutionError, InvalidArgumentError, validateTenant, type Matcher } from '../model/index.js';
 import { parseSeriesSelector } from '../promql/index.js';
 import type { ApiQueryOptions, PromApiBackend, QuerySpec } from './backend.js';
 import type { MetadataStore } from './metadata-store.js';
@@ -35,6 +35,10 @@ const ok = (body: string): Reply => ({ status: 200, body });
 export const MAX_POINTS = 11_000;
 
 function queryOptions(r: ApiRequest): ApiQueryOptions {
+  if (r.tenant !== '') {
+    const bad = validateTenant(r.tenant);
+    if (bad !== undefined) throw new InvalidArgumentError(`invalid tenant (X-Scope-OrgID): ${bad}`);
+  }
   const timeout = durationParam(r.params, 'timeout');
   const lookback = durationParam(r.params, 'lookback_delta');
   const partial = r.params.get('partial_response');
@@ -54,9 +58,10 @@ function queryOptions(r: ApiRequest): ApiQueryOptions {
 function queryError(e: unknown): unknown {
   if (!(e instanceof CanopyError)) return e;
   if (e.code === 'PARSE') return new InvalidArgumentError(`invalid parameter "query": ${promParseMessage(e)}`);
-  if (e.code === 'INVALID_ARGUMENT' && e.name !== 'ExecutionError' && /^invalid expression type /.test(e.message)) {
-    return new InvalidArgumentError(`invalid parameter "query": ${e.message}`);
-  }
+  if (e.code === 'INVALID_ARGUMENT' && /^invalid expression type /.test(e.message)) return new InvalidArgumentError(`invalid parameter "query": ${e.message}`);
+  // Parameters and the tenant are checked before the backend is called: a bad-argument error
+  // from it was raised while evaluating, which Prometheus reports as `execution` (422).
+  if (e.code === 'INVALID_ARGUMENT' && e.name !== 'ExecutionError') return new ExecutionError(e.message);
   return e;
 }
 
