@@ -278,7 +278,10 @@ async function liveLeaf(dir: string, quick: boolean, log: (s: string) => void, r
       const after = await leafBytesPerSample(leaf.address);
       const st = leaf.store.storageStats();
       rows.push({ measure: 'live leaf: bytes/sample held (Leaf.Status), after snapshot', value: after.bytes / after.samples, note: `${st.blocks} blocks, ${st.chunks} chunks, ${st.headSamples.toLocaleString('en-US')} head samples` });
+      const sealed = (st.bytes - st.headBytes) / (st.samples - st.headSamples);
+      rows.push({ measure: '  sealed data: bytes/sample held (blocks + chunks)', value: sealed, note: `${(st.samples - st.headSamples).toLocaleString('en-US')} samples; heads: ${(st.headBytes / series).toFixed(0)} B/series` });
       rows.push({ measure: '  of which compressed chunk bytes/sample', value: st.chunkBytes / (st.samples - st.headSamples), note: 'codec only, sealed samples' });
+      out['leaf_sealed_bytes_per_sample'] = Number(sealed.toFixed(3));
       out['leaf_bytes_per_sample'] = Number((after.bytes / after.samples).toFixed(3));
       out['leaf_bytes_per_sample_before_snapshot'] = Number((before.bytes / before.samples).toFixed(3));
       // A windowed query through Execute (decodes only chunks overlapping the last hour).

@@ -14,6 +14,8 @@
  *         meta.json                       { walSegment: S, persistedUntil, nextSeriesId, … }
  *     blocks/
  *       <16-digit block start ms>/      one finished time block [minT, maxT), immutable
+ *       <16-digit start>-<n>/           extra block of the same range: late data (inserted below
+ *                                       the persisted floor by range transfers), flushed later
  *         chunks.arrow                    sealed chunks of the block, sorted (series_id, min_t)
  *         series.arrow                    the series that have chunks in it
  *         meta.json                       { minT, maxT, chunks, samples, series }
@@ -25,18 +27,22 @@
  *
  * Open (recovery):
  *   1. Load every block; `persistedUntil` = the newest block end. Samples older than that are
- *      in blocks, so everything below it found later (snapshot, WAL) is skipped.
+ *      in blocks, so everything below it found later in the snapshot is skipped; in the WAL, a
+ *      sample below it is skipped when a block holds its timestamp, else it is late data and
+ *      merged.
  *   2. Load the newest snapshot S (series index, chunks, heads).
- *   3. Replay WAL segments ≥ S in order. Replay is idempotent: a sample not newer than its
- *      series' last sample is skipped, so overlap between snapshot and WAL is harmless.
+ *   3. Replay WAL segments ≥ S in order. Replay is idempotent: a sample at a timestamp the
+ *      series already holds is skipped (out-of-order samples inserted inside the admission
+ *      window are merged in time order), so overlap between snapshot and WAL is harmless.
  *      A torn tail (incomplete or CRC-failing last frame of the last segment) is truncated.
  *      A bad frame anywhere else stops replay there (error log + `walCorruptions` counter); the
  *      rest of the log is moved to wal/corrupt/ so later writes stay recoverable.
  *   4. Open a new WAL segment after the last one.
  *
  * Snapshot (bounded replay): rotate the WAL to segment S; write finished blocks (those ending
- * ≥ half a block before the newest sample); write snapshots/S; delete WAL segments < S and
- * older snapshots; drop blocks older than the retention.
+ * ≥ half a block before the newest sample) and late data; write snapshots/S; delete WAL
+ * segments < S and older snapshots; drop blocks older than the retention. Reads merge
+ * overlapping blocks (the first block's value wins on equal timestamps).
  *
  * Durability: `append` resolves after its WAL frames are written, and fdatasync'ed under
  * fsync 'always' (group commit shares one fdatasync among concurrent appends). Acknowledged

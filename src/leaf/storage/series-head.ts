@@ -69,16 +69,22 @@ export class MemSeries {
     this.hv = EMPTY;
   }
 
-  /** Seals the head into a chunk (no-op when empty). Returns the encoded bytes. */
-  seal(): number {
+  /**
+   * Seals the head into a chunk (no-op when empty). Returns the encoded bytes. `release` frees
+   * the head columns too (idle series: then only compressed bytes are held; the next append
+   * regrows them by doubling); an appending series keeps them.
+   */
+  seal(release = false): number {
+    if (release) {
+      const b = this.seal();
+      this.ht = EMPTY;
+      this.hv = EMPTY;
+      return b;
+    }
     if (this.hn === 0) return 0;
     const data = encodeChunk(this.ht, this.hv, 0, this.hn);
     this.chunks.push({ minT: this.ht[0]!, maxT: this.ht[this.hn - 1]!, count: this.hn, data });
     this.hn = 0;
-    // Release the head columns: an idle series then holds only compressed bytes (the next
-    // append regrows them by doubling, 8 → chunkSamples).
-    this.ht = EMPTY;
-    this.hv = EMPTY;
     return data.length;
   }
 

@@ -86,6 +86,8 @@ export interface StoreStats {
    * estimated per-chunk object overhead) and head column capacity.
    */
   bytes: number;
+  /** Of `bytes`: the uncompressed head columns (capacity). */
+  headBytes: number;
   chunks: number;
   blocks: number;
   walSegments: number;
@@ -119,6 +121,8 @@ export class DurableSeriesStore {
   private nextId = 0;
   /** Samples before this time live in persisted blocks; newer writes below it are refused. */
   private persistedUntil = -Infinity;
+  private scratchT = new Float64Array(256);
+  private scratchV = new Float64Array(256);
   /** Last PersistedBlock.seq given out. */
   private blockSeq = 0;
   private maxT = -Infinity;
@@ -222,8 +226,20 @@ export class DurableSeriesStore {
       ms = this.addSeries(this.nextId++, tenant, labels);
       if (this.wal) this.pendingSeries.push({ id: ms.id, tenant, labels: ms.labels });
     }
-    const outT = new Float64Array(n);
-    const outV = new Float64Array(n);
+    // The accepted samples: kept for the WAL until commit (durable), else a reused scratch.
+    let outT: Float64Array;
+    let outV: Float64Array;
+    if (this.wal) {
+      outT = new Float64Array(n);
+      outV = new Float64Array(n);
+    } else {
+      if (this.scratchT.length < n) {
+        this.scratchT = new Float64Array(Math.max(n, 2 * this.scratchT.length));
+        this.scratchV = new Float64Array(this.scratchT.length);
+      }
+      outT = this.scratchT;
+      outV = this.scratchV;
+    }
     const o = applySeriesSamples(ms, t, v, this.policy(windowMs, lateInsert), outT, outV);
     const k = o.appended + o.inserted;
     this.counters.outOfOrder += (o.rejected?.get('out_of_order')?.count ?? 0) + (o.rejected?.get('duplicate_sample')?.count ?? 0);
@@ -231,10 +247,14 @@ export class DurableSeriesStore {
     this.counters.duplicates += o.ignored;
     this.counters.inserted += o.inserted;
     if (k === 0) return o;
-    for (const x of [outT.subarray(0, o.appended), outT.subarray(o.appended, k)]) {
-      if (x.length === 0) continue;
-      if (x[0]! < this.minT) this.minT = x[0]!;
-      if (x[x.length - 1]! > this.maxT) this.maxT = x[x.length - 1]!;
+    // Time range: the first and last of each sorted run.
+    if (o.appended > 0) {
+      if (outT[0]! < this.minT) this.minT = outT[0]!;
+      if (outT[o.appended - 1]! > this.maxT) this.maxT = outT[o.appended - 1]!;
+    }
+    if (o.inserted > 0) {
+      if (outT[o.appended]! < this.minT) this.minT = outT[o.appended]!;
+      if (outT[k - 1]! > this.maxT) this.maxT = outT[k - 1]!;
     }
     if (this.wal) {
       // Two entries (each sorted): the appended run and the inserted run.
@@ -488,9 +508,11 @@ export class DurableSeriesStore {
       chunks += b.chunks.count.length;
       for (let i = 0; i < b.chunks.count.length; i++) samples += b.chunks.count[i]!;
     }
+    let headBytes = 0;
     for (const s of this.byId.values()) {
       headSamples += s.hn;
       bytes += s.memBytes;
+      headBytes += s.ht.byteLength + s.hv.byteLength;
       for (const c of s.chunks) {
         samples += c.count;
         chunkBytes += c.data.length;
@@ -499,7 +521,7 @@ export class DurableSeriesStore {
     }
     const minT = Math.min(this.minT, ...this.blocks.map((b) => b.meta.minT));
     return {
-      series: this.byId.size, samples: samples + headSamples, headSamples, chunkBytes, bytes, chunks, blocks: this.blocks.length,
+      series: this.byId.size, samples: samples + headSamples, headSamples, chunkBytes, bytes, headBytes, chunks, blocks: this.blocks.length,
       walSegments: this.dir === undefined ? 0 : listSegments(path.join(this.dir, WAL_DIR)).length, minT, maxT: this.maxT,
       walFramesReplayed: this.replay?.frames ?? 0, walTornTails: this.replay?.tornTails ?? 0, walCorruptions: this.replay?.corruptions ?? 0,
       snapshotsLoaded: this.snapshotsLoaded, ...this.counters,
@@ -586,7 +608,7 @@ export class DurableSeriesStore {
     const byBlock = new Map<number, { rows: ChunkRow[]; series: Map<number, SeriesRow> }>();
     const flushed = new Set<MemChunk>();
     for (const s of this.byId.values()) {
-      if (s.hn > 0 && (s.headBlock + 1) * B <= limit) s.seal();
+      if ((s.headBlock + 1) * B <= limit) s.seal(true); // an idle head: seal and release its columns
       for (const c of s.chunks) {
         const b = Math.floor(c.minT / B) * B;
         if (b + B > limit) break;
