@@ -23,10 +23,20 @@ export interface LeafHttpHandle {
   stop(): Promise<void>;
 }
 
+let processMetrics: Registry | undefined;
+
+/** prom-client's process metrics, once per process (each collector set runs its own timer). */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 export async function startLeafHttp(opts: LeafHttpOptions): Promise<LeafHttpHandle> {
-  const process = new Registry();
-  process.setDefaultLabels({ leaf: opts.leafId });
-  collectDefaultMetrics({ register: process });
+  const store = new Registry();
+  store.setDefaultLabels({ leaf: opts.leafId });
   if (opts.storeStats) {
     const stats = opts.storeStats;
     for (const [key, help] of [
@@ -37,14 +47,14 @@ export async function startLeafHttp(opts: LeafHttpOptions): Promise<LeafHttpHand
       new Gauge({
         name: `canopy_leaf_store_${key}`,
         help,
-        registers: [process],
+        registers: [store],
         collect() {
           this.set(stats()[key]);
         },
       });
     }
   }
-  const registries = [opts.metrics.registry, process];
+  const registries = [opts.metrics.registry, store, processRegistry()];
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const text = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {

@@ -18,9 +18,10 @@ import { canopyProto, decodeWriteRequest, LOADER_OPTIONS, SERVER_OPTIONS, type W
 import { InvalidArgumentError } from '../model/index.js';
 import type { AssignmentStore } from '../shard/index.js';
 import { adminService } from './admin-service.js';
-import { createGatewayMetrics, instrumentQueryService, observeLeafStates } from './metrics.js';
+import { createGatewayMetrics, instrumentQueryService, observeLeafStates, processRegistry } from './metrics.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, type QueryDeps } from './query-exec.js';
 import { queryService } from './query-service.js';
+import { attachReliability, GatewayReliability, type ReliabilityOptions } from './reliability-state.js';
 import { Topology } from './topology.js';
 import { routeWrite, type WriteRouterDeps } from './write-router.js';
 
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   writeTimeoutMs?: number;
   /** host:port of the HTTP listener (Prometheus API, remote write, /metrics); absent = none. */
   httpListen?: string;
+  /** Breakers, hedging (`hedge: false` = `--no-hedge`), deadline bounds (src/router/reliability-state.ts). */
+  reliability?: ReliabilityOptions;
 }
 
 export interface GatewayHandle {
@@ -58,6 +61,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const listen = opts.listen ?? DEFAULT_GATEWAY_LISTEN;
   const metrics = createGatewayMetrics();
   const topology = new Topology(opts.assignment, opts.targetLabels, logger);
+  const reliability = attachReliability(topology, new GatewayReliability(opts.reliability, metrics.registry));
 
   const writeDeps: WriteRouterDeps = { topology, metrics, logger, leafTimeoutMs: opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS };
   const queryDeps: QueryDeps = { topology, metrics, logger, engine: opts.engine ?? {}, defaultTimeoutMs: opts.defaultTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS };
@@ -109,7 +113,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
         listen: opts.httpListen,
         logger: logger.child({ component: 'http' }),
         backend: gatewayBackend(queryDeps, writeDeps),
-        registries: [metrics.registry],
+        registries: [metrics.registry, processRegistry()],
         metricsPrefix: 'canopy_gateway',
         name: 'Canopy gateway',
         onQuery: (_kind, f) => metrics.observeFanout(f.expected, f.pruned),
@@ -139,7 +143,10 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
         });
       })
         .then(() => http?.stop())
-        .finally(() => topology.close());
+        .finally(() => {
+          reliability.close();
+          topology.close();
+        });
       return stopped;
     },
   };

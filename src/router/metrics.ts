@@ -1,7 +1,8 @@
 /**
  * The gateway's Prometheus metrics, on a registry of its own (several gateways may share a
  * process): writes and rejections, queries and their latency, fan-out sizes and pruning ratios,
- * leaf calls, the last known state of each leaf, and the process's default metrics.
+ * leaf calls and the last known state of each leaf; `processRegistry()` holds the process's
+ * default metrics.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -25,15 +26,24 @@ export interface GatewayMetrics {
   observeFanout(expected: number, pruned: number): void;
 }
 
-export interface GatewayMetricsOptions {
-  /** Also collect prom-client's process/nodejs default metrics (default true). */
-  defaultMetrics?: boolean;
+let processMetrics: Registry | undefined;
+
+/**
+ * prom-client's process/nodejs metrics, once per process: they describe the process, not one
+ * gateway, and each collector set runs an event-loop-delay timer, so several gateways in one
+ * process (tests, `canopy dev`) share it. Served by /metrics beside the gateway's registry.
+ */
+export function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
 }
 
-export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayMetrics {
+export function createGatewayMetrics(): GatewayMetrics {
   const registry = new Registry();
   const registers = [registry];
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const queryFanout = new Histogram({ name: 'canopy_gateway_query_fanout_children', help: 'Children (ranges) contacted per query.', buckets: [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024], registers });
   const queryPrunedRatio = new Histogram({ name: 'canopy_gateway_query_pruned_ratio', help: "Share of the tenant's ranges pruned from a query's fan-out (0 = scatter to all, 1 = none contacted).", buckets: [0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1], registers });
   return {
