@@ -58,6 +58,8 @@ export class MemSeries {
   chunks: MemChunk[] = [];
   /** Blocks with seq ≤ this hold no data of this series any more (see dropSeries). */
   hideBlocksUpTo = 0;
+  /** Cache of this series' share of the persisted blocks (see DurableSeriesStore.seriesStats). */
+  blockStats: { version: number; hide: number; samples: number; bytes: number; minT: number } | undefined;
 
   constructor(
     readonly id: number,

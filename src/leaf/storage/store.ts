@@ -123,6 +123,8 @@ export class DurableSeriesStore {
   private persistedUntil = -Infinity;
   private scratchT = new Float64Array(256);
   private scratchV = new Float64Array(256);
+  /** Bumped whenever the block set changes (invalidates MemSeries.blockStats). */
+  private blocksVersion = 0;
   /** Last PersistedBlock.seq given out. */
   private blockSeq = 0;
   private maxT = -Infinity;
@@ -482,18 +484,23 @@ export class DurableSeriesStore {
 
   /** Samples, bytes held (as in StoreStats.bytes) and time range of one series. */
   seriesStats(s: MemSeries): { samples: number; bytes: number; minT: number; maxT: number } {
-    let samples = s.memSamples;
-    let bytes = s.memBytes;
-    let minT = s.chunks.length > 0 ? s.chunks[0]!.minT : s.hn > 0 ? s.ht[0]! : Infinity;
-    for (const b of this.blocks) {
-      const r = b.rows.get(s.id);
-      if (!r || b.seq <= s.hideBlocksUpTo) continue;
-      const c = b.chunks;
-      if (c.minT[r[0]]! < minT) minT = c.minT[r[0]]!;
-      for (let i = r[0]; i < r[1]; i++) samples += c.count[i]!;
-      bytes += c.offsets[r[1]]! - c.offsets[r[0]]! + BLOCK_ROW_BYTES * (r[1] - r[0]);
+    // The series' share of the blocks, cached until the block set (or the series' hidden blocks) change.
+    let bs = s.blockStats;
+    if (!bs || bs.version !== this.blocksVersion || bs.hide !== s.hideBlocksUpTo) {
+      bs = { version: this.blocksVersion, hide: s.hideBlocksUpTo, samples: 0, bytes: 0, minT: Infinity };
+      for (const b of this.blocks) {
+        const r = b.rows.get(s.id);
+        if (!r || b.seq <= s.hideBlocksUpTo) continue;
+        const c = b.chunks;
+        if (c.minT[r[0]]! < bs.minT) bs.minT = c.minT[r[0]]!;
+        for (let i = r[0]; i < r[1]; i++) bs.samples += c.count[i]!;
+        bs.bytes += c.offsets[r[1]]! - c.offsets[r[0]]! + BLOCK_ROW_BYTES * (r[1] - r[0]);
+      }
+      s.blockStats = bs;
     }
-    return { samples, bytes, minT, maxT: samples > 0 ? s.lastT : -Infinity };
+    const samples = s.memSamples + bs.samples;
+    const minT = Math.min(bs.minT, s.chunks.length > 0 ? s.chunks[0]!.minT : s.hn > 0 ? s.ht[0]! : Infinity);
+    return { samples, bytes: s.memBytes + bs.bytes, minT, maxT: samples > 0 ? s.lastT : -Infinity };
   }
 
   stats(): StoreStats {
@@ -638,6 +645,7 @@ export class DurableSeriesStore {
     }
     for (const b of loaded) b.seq = ++this.blockSeq;
     this.blocks.push(...loaded);
+    this.blocksVersion++;
     this.blocks.sort((a, b) => a.meta.minT - b.meta.minT || a.seq - b.seq);
     // Drop exactly the chunks written (a chunk replaced meanwhile by a late merge stays in memory).
     for (const s of this.byId.values()) if (s.chunks.length > 0 && flushed.has(s.chunks[0]!)) s.chunks = s.chunks.filter((c) => !flushed.has(c));
@@ -654,6 +662,7 @@ export class DurableSeriesStore {
         this.logger.info({ block: b.dir, minT: b.meta.minT, maxT: b.meta.maxT }, 'retention: block dropped');
       } else keep.push(b);
     }
+    if (keep.length !== this.blocks.length) this.blocksVersion++;
     this.blocks = keep;
   }
 
@@ -670,6 +679,7 @@ export class DurableSeriesStore {
       }
       block.seq = ++this.blockSeq;
       this.blocks.push(block);
+      this.blocksVersion++;
       if (block.meta.maxT > this.persistedUntil) this.persistedUntil = block.meta.maxT;
     }
     this.blocks.sort((a, b) => a.meta.minT - b.meta.minT || a.seq - b.seq);
