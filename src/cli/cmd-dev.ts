@@ -9,13 +9,16 @@ import { DEFAULT_HTTP_LISTEN } from '../http/index.js';
 import { defaultHttpAddr } from './cmd-daemons.js';
 import { GatewayClient } from './client.js';
 import { startEmbeddedCluster } from './cluster.js';
+import { startEtcdEmbedded } from './etcd-cluster.js';
 import type { Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { untilSignal } from './signals.js';
 
 export const DEV_USAGE = `usage: canopy dev [--leaves N] [--demo] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--replication N]
   Starts N leaves (default 3) and a gateway in this process (default gateway address ${DEFAULT_ADDR},
-  HTTP ${DEFAULT_HTTP_LISTEN}: Prometheus HTTP API, remote write, /metrics; --http-addr "" for none).`;
+  HTTP ${DEFAULT_HTTP_LISTEN}: Prometheus HTTP API, remote write, /metrics; --http-addr "" for none).
+  --etcd URL [--etcd-prefix /canopy/v1/]: leaves register in that etcd under leases, ranges live
+  there, and an elected balancer runs in this process (default: an in-memory assignment).`;
 
 export async function devCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -24,6 +27,8 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     'grpc-addr': { type: 'string' },
     'http-addr': { type: 'string' },
     replication: { type: 'string' },
+    etcd: { type: 'string' },
+    'etcd-prefix': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return io.out(DEV_USAGE), 0;
@@ -37,7 +42,10 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   const httpAddr = httpArg === '' ? undefined : checkAddr(httpArg, '--http-addr');
 
   const started = Date.now();
-  const cluster = await startEmbeddedCluster({ leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, logger: cliLogger('canopy-dev') });
+  // --etcd: the same embedded cluster with membership, ranges and the balancer in a real etcd.
+  const cluster = values.etcd
+    ? await startEtcdEmbedded({ etcd: values.etcd, ...(values['etcd-prefix'] ? { prefix: values['etcd-prefix'] } : {}), leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, logger: cliLogger('canopy-dev') })
+    : await startEmbeddedCluster({ leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, logger: cliLogger('canopy-dev') });
   const addr = cluster.gateway.address;
   const cli = addr === DEFAULT_ADDR ? 'node bin/canopy.js' : `CANOPY_ADDR=${addr} node bin/canopy.js`;
   io.out(`canopy dev: gateway listening on ${addr} (gRPC: Query, Write, Admin)`);

@@ -12,6 +12,7 @@ daemons:
   dev [--leaves N] [--demo] [--grpc-addr ADDR]   gateway + N leaves in one process (npm start)
   leaf --id ID [--listen ADDR] [--zone Z]         one leaf daemon
   gateway --leaf ID=ADDR … [--grpc-addr ADDR]     the gateway over the given leaves
+  (dev, leaf and gateway take --etcd URL: membership and ranges in etcd instead of in memory)
 
 clients (--addr HOST:PORT, default $CANOPY_ADDR or 127.0.0.1:7400; --tenant ID):
   query EXPR [--time T] [--json]                  instant query
@@ -19,7 +20,13 @@ clients (--addr HOST:PORT, default $CANOPY_ADDR or 127.0.0.1:7400; --tenant ID):
   explain EXPR                                    the plan and fan-out of a query
   write FILE|-                                    write a Prometheus text / OpenMetrics exposition
   leaves                                          leaves as the gateway sees them
-  ranges                                          the range assignment
+  ranges                                          the range assignment (replicas, states, sizes)
+  split RANGE [TARGET_VALUE…]                     split a range (at the median reported key if none given)
+  move RANGE FROM|- TO                            move one replica of a range (waits until done)
+  drain LEAF                                      move every replica off a leaf
+
+control plane:
+  balancer --etcd URL                             the balancer daemon (leader-elected)
 
 'canopy COMMAND --help' for a command's options.`;
 
@@ -36,6 +43,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   write: async () => (await import('./cmd-write.js')).writeCommand,
   leaves: async () => (await import('./cmd-admin.js')).leavesCommand,
   ranges: async () => (await import('./cmd-admin.js')).rangesCommand,
+  split: async () => (await import('./cmd-admin.js')).splitCommand,
+  move: async () => (await import('./cmd-admin.js')).moveCommand,
+  drain: async () => (await import('./cmd-admin.js')).drainCommand,
+  balancer: async () => (await import('./cmd-balancer.js')).balancerCommand,
 };
 
 /** Runs one command line; returns the exit code (never throws). */

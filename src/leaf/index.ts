@@ -6,3 +6,5 @@ export type { FsyncPolicy, StoreStats as StorageStats } from './storage/index.js
 export { applyWrite, resolveTenant, type WriteSeries, type WriteResult, type WriteRejection } from './write.js';
 export { createLeafMetrics, type LeafMetrics } from './metrics.js';
 export { evalSelector, instantAtSteps, rangeWindows, stepTimes, DEFAULT_LOOKBACK_MS } from './execute-selector.js';
+export { startLeafRegistration, type LeafRegistrationOptions, type LeafMembership } from './registration.js';
+export { mergeSamples, dropSpan, type MergeOutcome } from './store-merge.js';

@@ -15,6 +15,7 @@ import { evalExpr } from './execute-expr.js';
 import { streamSeries, writeFrame, type ExecuteCall, type StreamTotals } from './execute-stream.js';
 import type { LeafMetrics } from './metrics.js';
 import type { LeafStore } from './store.js';
+import { handleTransfer } from './transfer-service.js';
 import { applyWrite, resolveTenant } from './write.js';
 
 export interface LeafServiceContext {
@@ -115,6 +116,10 @@ export function leafService(ctx: LeafServiceContext): LeafHandlers {
         return;
       }
       labels(ctx, call, cb, remember, (store, spans, hints) => store.labelValues(call.request.name, spans, hints));
+    },
+
+    Transfer(call) {
+      handleTransfer(ctx.store, ctx.logger, call);
     },
 
     Status(_call, cb) {

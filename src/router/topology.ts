@@ -30,9 +30,10 @@ export class Topology {
   private readonly unwatch: () => void;
 
   constructor(
-    private readonly store: AssignmentStore,
+    /** The assignment store this view follows (also used by the Admin operations). */
+    readonly store: AssignmentStore,
     targetLabels: readonly string[] | undefined,
-    private readonly logger: Logger,
+    readonly logger: Logger,
   ) {
     this.encoder = new KeyEncoder(targetLabels);
     this.current = this.rebuild();

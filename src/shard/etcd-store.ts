@@ -181,28 +181,42 @@ export class EtcdAssignmentStore implements AssignmentStore {
     let ended = false;
     let lastLoad: string | undefined;
     let lease: Lease;
+    // One re-registration loop at a time: while etcd is down every new lease fails (and emits
+    // 'lost' itself), which must not spawn further loops.
+    let regranting = false;
     const grant = async (): Promise<void> => {
       const next = this.client.lease(ttlS);
       next.on('lost', (err) => {
-        if (ended || this.closed || next !== lease) return;
+        if (ended || this.closed || next !== lease || regranting) return;
         this.logger.warn({ leaf: l.id, err: err.message }, 'leaf lease lost; registering again');
         void regrant();
       });
       lease = next;
-      await next.put(leafKey).value(encodeLeaf(l)).exec();
-      if (lastLoad !== undefined) await next.put(loadKey).value(lastLoad).exec();
+      try {
+        await next.put(leafKey).value(encodeLeaf(l)).exec();
+        if (lastLoad !== undefined) await next.put(loadKey).value(lastLoad).exec();
+      } catch (e) {
+        next.release();
+        throw e;
+      }
     };
     const regrant = async (): Promise<void> => {
+      regranting = true;
       let delay = 200;
-      while (!ended && !this.closed) {
-        try {
-          await grant();
-          return;
-        } catch (e) {
-          this.logger.debug({ leaf: l.id, err: (e as Error).message }, 'leaf registration retry');
-          await sleep(delay);
-          delay = Math.min(delay * 2, 2_000);
+      try {
+        while (!ended && !this.closed) {
+          try {
+            await grant();
+            this.logger.info({ leaf: l.id }, 'leaf registered again');
+            return;
+          } catch (e) {
+            this.logger.debug({ leaf: l.id, err: (e as Error).message }, 'leaf registration retry');
+            await sleep(delay);
+            delay = Math.min(delay * 2, 2_000);
+          }
         }
+      } finally {
+        regranting = false;
       }
     };
     await grant();
@@ -319,9 +333,11 @@ export class EtcdAssignmentStore implements AssignmentStore {
     w.on('delete', (kv) => this.apply(kv.key.toString(), Number(kv.mod_revision), undefined));
     w.on('disconnected', (err) => {
       if (this.closed) return;
+      // Each failed reconnect attempt reports again: warn once per outage.
+      if (this.connected) this.logger.warn({ err: err.message }, 'etcd watch disconnected; serving the last copy');
+      else this.logger.debug({ err: err.message }, 'etcd watch still disconnected');
       this.connected = false;
       lost = true;
-      this.logger.warn({ err: err.message }, 'etcd watch disconnected; serving the last copy');
     });
     w.on('connected', () => {
       this.connected = true;

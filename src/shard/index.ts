@@ -6,3 +6,4 @@ export * from './range-table.js';
 export * from './replicas.js';
 export * from './etcd-store.js';
 export { DEFAULT_ETCD_PREFIX } from './etcd-codec.js';
+export * from './spans.js';

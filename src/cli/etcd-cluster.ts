@@ -1,0 +1,85 @@
+/**
+ * The control-plane pieces the daemons share when run against etcd (--etcd URL): connecting the
+ * store, a leaf's membership, the gateway's bootstrap, and the embedded cluster of
+ * `canopy dev --etcd` (same leaves and gateway as the in-memory one, plus leases, load reports
+ * and an elected balancer).
+ */
+import type { Logger } from 'pino';
+import { Balancer, bootstrapRanges, type BalancerOptions } from '../balancer/index.js';
+import { startLeaf, startLeafRegistration, type LeafHandle, type LeafMembership } from '../leaf/index.js';
+import { startGateway, type GatewayHandle } from '../router/index.js';
+import { EtcdAssignmentStore } from '../shard/index.js';
+
+export interface EtcdFlags {
+  etcd: string;
+  prefix?: string;
+  logger?: Logger;
+}
+
+export function connectEtcd(f: EtcdFlags): Promise<EtcdAssignmentStore> {
+  return EtcdAssignmentStore.connect({ endpoints: f.etcd, ...(f.prefix ? { prefix: f.prefix } : {}), ...(f.logger ? { logger: f.logger } : {}) });
+}
+
+/** Waits (bounded) for at least `min` registered leaves, then bootstraps the ranges if none exist. */
+export async function ensureRanges(store: EtcdAssignmentStore, replicationFactor: number, waitMs = 30_000, min = 1): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (store.ranges().length === 0) {
+    const leaves = store.leaves().map((l) => l.id);
+    if (leaves.length >= Math.max(min, replicationFactor)) {
+      await bootstrapRanges(store, leaves, replicationFactor);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`no ranges in etcd and fewer than ${Math.max(min, replicationFactor)} registered leaves after ${waitMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface EtcdEmbeddedOptions {
+  etcd: string;
+  prefix?: string;
+  leaves: number;
+  grpcAddr: string;
+  /** Gateway HTTP address; absent = none. */
+  httpAddr?: string;
+  replicationFactor: number;
+  logger?: Logger;
+  balancer?: Omit<BalancerOptions, 'store'>;
+}
+
+export interface EtcdEmbedded {
+  gateway: GatewayHandle;
+  leaves: LeafHandle[];
+  store: EtcdAssignmentStore;
+  balancer: Balancer;
+  stop(): Promise<void>;
+}
+
+export async function startEtcdEmbedded(opts: EtcdEmbeddedOptions): Promise<EtcdEmbedded> {
+  const store = await connectEtcd(opts);
+  const leaves: LeafHandle[] = [];
+  const members: LeafMembership[] = [];
+  let gateway: GatewayHandle | undefined;
+  const balancer = new Balancer({ store, ...(opts.logger ? { logger: opts.logger.child({ balancer: true }) } : {}), ...opts.balancer });
+  const stop = async (): Promise<void> => {
+    await balancer.stop().catch(() => undefined);
+    await gateway?.stop().catch(() => undefined);
+    for (const m of members) await m.stop().catch(() => undefined);
+    await Promise.all(leaves.map((l) => l.stop().catch(() => undefined)));
+    await store.close();
+  };
+  try {
+    for (let i = 1; i <= opts.leaves; i++) {
+      const logger = opts.logger?.child({ leaf: `leaf-${i}` });
+      const leaf = await startLeaf({ id: `leaf-${i}`, listen: '127.0.0.1:0', ...(logger ? { logger } : {}) });
+      leaves.push(leaf);
+      members.push(await startLeafRegistration({ store, leaf, ...(logger ? { logger } : {}) }));
+    }
+    await ensureRanges(store, opts.replicationFactor, 10_000, opts.leaves);
+    gateway = await startGateway({ listen: opts.grpcAddr, assignment: store, ...(opts.httpAddr !== undefined ? { httpListen: opts.httpAddr } : {}), ...(opts.logger ? { logger: opts.logger.child({ gateway: true }) } : {}) });
+    balancer.start();
+    return { gateway, leaves, store, balancer, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
