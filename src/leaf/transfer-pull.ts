@@ -14,6 +14,9 @@ import type { TransferFrame__Output } from '../rpc/gen/canopy/v1/TransferFrame.j
 import { mergeSamples } from './store-merge.js';
 import type { LeafStore } from './store.js';
 
+/** Longest stretch of merging without yielding to the event loop, ms. */
+const MERGE_SLICE_MS = 4;
+
 export interface PullOptions {
   fromAddress: string;
   range: { id: string; start: Uint8Array; end: Uint8Array };
@@ -74,13 +77,21 @@ async function pullOnce(client: GrpcLeafClient, store: LeafStore, opts: PullOpti
   try {
     for await (const frame of call as AsyncIterable<TransferFrame__Output>) {
       if (frame.arrowBatch && frame.arrowBatch.byteLength > 0) {
+        // Merge in slices of at most MERGE_SLICE_MS, yielding between them: a move must not
+        // stall this leaf's writes and queries for a whole chunk.
+        let sliceStart = performance.now();
         for (const s of decodeSeriesBatch(frame.arrowBatch)) {
           const out = mergeSamples(store, frame.tenant, s.labels, s.t, s.v);
           p.merged += out.merged;
           p.samples += s.t.length;
           p.series++;
+          if (performance.now() - sliceStart > MERGE_SLICE_MS) {
+            await new Promise((r) => setImmediate(r));
+            sliceStart = performance.now();
+          }
         }
         p.chunks++;
+        await new Promise((r) => setImmediate(r));
       }
       if (frame.cursor) p.cursor = frame.cursor;
       opts.onProgress?.({ ...p });

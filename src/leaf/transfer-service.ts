@@ -54,6 +54,7 @@ async function source(store: LeafStore, call: TransferCall): Promise<void> {
     if (call.cancelled) return;
     const frame: TransferFrame = { arrowBatch: encodeSeriesBatch(c.series), tenant: c.tenant, cursor: encodeCursor(c.cursor), series: c.series.length, samples: c.samples };
     if (!(await write(call, frame))) return;
+    await new Promise((r) => setImmediate(r)); // let writes and queries in between chunks
   }
   await write(call, { done: true });
 }

@@ -12,7 +12,8 @@ import { compareLabels, lowerBound, type KeySpan, type Labels, type Series } fro
 import { spanSeries } from './store-merge.js';
 import type { LeafStore } from './store.js';
 
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+/** Default chunk size: small enough that encoding or merging one chunk is a short pause. */
+export const DEFAULT_CHUNK_BYTES = 256 * 1024;
 
 export interface TransferCursor {
   tenant: string;
