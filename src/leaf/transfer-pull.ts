@@ -37,12 +37,14 @@ export interface PullProgress {
   samples: number;
   merged: number;
   cursor: string;
+  /** Times the stream broke and was resumed from `cursor`. */
+  resumes: number;
 }
 
 export async function pullRange(store: LeafStore, opts: PullOptions): Promise<PullProgress> {
   const Ctor = canopyProto().Leaf;
   const client = new Ctor(opts.fromAddress, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as GrpcLeafClient;
-  const p: PullProgress = { chunks: 0, series: 0, samples: 0, merged: 0, cursor: '' };
+  const p: PullProgress = { chunks: 0, series: 0, samples: 0, merged: 0, cursor: '', resumes: 0 };
   const maxAttempts = opts.maxAttempts ?? 5;
   let failures = 0;
   try {
@@ -54,6 +56,7 @@ export async function pullRange(store: LeafStore, opts: PullOptions): Promise<Pu
         if (opts.signal?.aborted) throw e;
         failures++;
         if (failures > maxAttempts) throw e;
+        p.resumes++;
         const err = fromServiceError(e);
         opts.logger?.warn({ range: opts.range.id, from: opts.fromAddress, cursor: p.cursor, attempt: failures, err: err.message }, 'transfer interrupted; resuming');
         await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** failures)));
