@@ -39,7 +39,14 @@ export async function evalExpr(q: Querier, f: ExprFragment__Output, maxSamples =
     lookbackDeltaMs: f.lookbackMs > 0 ? f.lookbackMs : DEFAULT_LOOKBACK_MS,
     ...(maxSamples > 0 ? { maxSamples } : {}),
   });
-  const out = f.stepMs > 0 ? await engine.range(q, f.promql, f.startMs, f.endMs, f.stepMs) : await engine.instant(q, f.promql, f.endMs);
+  let out: Awaited<ReturnType<typeof engine.instant>>;
+  try {
+    out = f.stepMs > 0 ? await engine.range(q, f.promql, f.startMs, f.endMs, f.stepMs) : await engine.instant(q, f.promql, f.endMs);
+  } catch (e) {
+    // Say where the limit was hit: the gateway reports the leaf's message as the query's error.
+    if (e instanceof LimitError && maxSamples > 0) throw new LimitError(`${e.message} (expression fragment: samples from this leaf, more than the limit of ${maxSamples})`);
+    throw e;
+  }
   // ExecuteFrame has one annotation channel: infos travel with warnings, recognisable by their
   // Prometheus prefix ("PromQL info: …").
   const warnings = [...out.warnings, ...out.infos];

@@ -12,6 +12,8 @@ import type { QueryOptions__Output } from '../rpc/gen/canopy/v1/QueryOptions.js'
 import type { GatewayMetrics } from './metrics.js';
 import { QueryContext, type QueryHealthOut } from './query-context.js';
 import { RemoteQuerier } from './remote-querier.js';
+import { localPlan, planDistributed, type DistributedPlan } from '../planner/index.js';
+import { FragmentRunner } from './pushdown-exec.js';
 import type { Topology } from './topology.js';
 import { resolveTenant } from './write-router.js';
 
@@ -25,6 +27,8 @@ export interface QueryDeps {
   logger: Logger;
   engine: EngineOptions;
   defaultTimeoutMs: number;
+  /** Push plan fragments down to the leaves (default true); false evaluates over raw series. */
+  pushdown?: boolean;
 }
 
 export type QueryOptionsIn = Partial<QueryOptions__Output> | null | undefined;
@@ -44,11 +48,29 @@ export function newContext(deps: QueryDeps, opts: QueryOptionsIn, parentSignal?:
   });
 }
 
-function engineFor(deps: QueryDeps, opts: QueryOptionsIn): Engine {
+function engineOptionsFor(deps: QueryDeps, opts: QueryOptionsIn): EngineOptions {
   const o: EngineOptions = { ...deps.engine };
   if (opts?.lookbackDeltaMs && opts.lookbackDeltaMs > 0) o.lookbackDeltaMs = Number(opts.lookbackDeltaMs);
   if (opts?.maxSamples && opts.maxSamples > 0) o.maxSamples = Number(opts.maxSamples);
-  return new Engine(o);
+  return o;
+}
+
+/**
+ * The distributed plan of a query: the pushdown split unless pushdown is off (gateway option,
+ * per-request `disable_pushdown`) or the engine runs with delayed name removal (the leaves'
+ * answers would lose the per-series "drop the name later" flag).
+ */
+export function distributedPlanFor(deps: QueryDeps, query: string, expr: Expr, spec: QuerySpec, opts: QueryOptionsIn): DistributedPlan {
+  const eo = engineOptionsFor(deps, opts);
+  if (deps.pushdown === false || opts?.disablePushdown || eo.delayedNameRemoval) return localPlan(query, expr);
+  const [startMs, endMs, stepMs] = spec.kind === 'instant' ? [spec.timeMs, spec.timeMs, 0] : [spec.startMs, spec.endMs, spec.stepMs];
+  return planDistributed(query, expr, {
+    targetLabels: deps.topology.encoder.targetLabels,
+    startMs,
+    endMs,
+    stepMs,
+    defaultSubqueryStepMs: eo.defaultSubqueryStepMs ?? DEFAULT_ENGINE_OPTIONS.defaultSubqueryStepMs,
+  });
 }
 
 export type QuerySpec = { kind: 'instant'; timeMs: number } | { kind: 'range'; startMs: number; endMs: number; stepMs: number };
@@ -68,6 +90,11 @@ export interface QueryRun {
   health: QueryHealthOut;
   /** Gateway-side warnings (partial answers) to add to the engine's annotations. */
   warnings: string[];
+  plan: DistributedPlan;
+  /** Per-fragment execution stats (Explain --analyze). */
+  fragments: FragmentRunner;
+  /** Stage timings, ms: plan (parse + split), exec (fan-out + evaluation). */
+  stages: { planMs: number; execMs: number };
 }
 
 /** Parses and evaluates a query; throws CanopyErrors (parse, execution, limit, partial, deadline). */
@@ -76,11 +103,22 @@ export async function runQuery(deps: QueryDeps, query: string, spec: QuerySpec, 
   if (spec.kind === 'range') checkRange(spec.startMs, spec.endMs, spec.stepMs);
   const ctx = newContext(deps, opts, parentSignal);
   const started = performance.now();
-  const querier = new RemoteQuerier(ctx, deps.topology, deps.metrics);
-  const engine = engineFor(deps, opts);
+  const eo = engineOptionsFor(deps, opts);
+  let plan: DistributedPlan;
+  try {
+    plan = distributedPlanFor(deps, query, expr, spec, opts);
+  } catch (e) {
+    ctx.finish();
+    throw settleError(ctx, e);
+  }
+  const planned = performance.now();
+  const fragments = new FragmentRunner(ctx, deps.topology, deps.metrics, plan.fragments, eo.lookbackDeltaMs ?? DEFAULT_ENGINE_OPTIONS.lookbackDeltaMs);
+  const querier = new RemoteQuerier(ctx, deps.topology, deps.metrics, fragments);
+  const engine = new Engine(eo);
   let output: QueryOutput;
   try {
-    output = spec.kind === 'instant' ? await engine.instant(querier, expr, spec.timeMs) : await engine.range(querier, expr, spec.startMs, spec.endMs, spec.stepMs);
+    output = spec.kind === 'instant' ? await engine.instant(querier, plan.root, spec.timeMs) : await engine.range(querier, plan.root, spec.startMs, spec.endMs, spec.stepMs);
+    for (const i of fragments.infos) if (!output.infos.includes(i)) output.infos.push(i);
   } catch (e) {
     ctx.finish();
     deps.metrics.queries.inc({ kind: spec.kind, outcome: 'error' });
@@ -92,7 +130,7 @@ export async function runQuery(deps: QueryDeps, query: string, spec: QuerySpec, 
   deps.metrics.queries.inc({ kind: spec.kind, outcome: health.partial ? 'partial' : 'ok' });
   deps.metrics.queryDuration.observe({ kind: spec.kind }, (performance.now() - started) / 1000);
   ctx.logger.debug({ kind: spec.kind, query, ms: Math.round(ctx.stats.execMs), expected: health.expectedChildren, completed: health.completedChildren, series: ctx.stats.seriesFetched }, 'query');
-  return { ctx, expr, output, health, warnings };
+  return { ctx, expr, output, health, warnings, plan, fragments, stages: { planMs: planned - started, execMs: performance.now() - planned } };
 }
 
 /**

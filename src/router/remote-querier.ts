@@ -7,8 +7,9 @@
 import type { LabelHints, Labels, Matcher, Querier, SelectHints, Series, SeriesSet } from '../model/index.js';
 import { compareLabels, labelsKey } from '../model/index.js';
 import type { LabelMatcher } from '../rpc/gen/canopy/v1/LabelMatcher.js';
-import { planSelector, type SelectorFanout } from '../planner/index.js';
+import { fragmentIdOf, planSelector, type SelectorFanout } from '../planner/index.js';
 import { executeFanout } from './fanout-exec.js';
+import type { FragmentRunner } from './pushdown-exec.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { QueryContext } from './query-context.js';
 import { mergeSeriesSets, mergeStrings } from './series-merge.js';
@@ -33,6 +34,8 @@ export class RemoteQuerier implements Querier {
     private readonly ctx: QueryContext,
     private readonly topology: Topology,
     private readonly metrics: GatewayMetrics,
+    /** Runs the plan's fragments: selectors naming a fragment are answered by it (pushdown). */
+    private readonly fragments?: FragmentRunner,
   ) {}
 
   plan(matchers: readonly Matcher[]): SelectorFanout {
@@ -41,6 +44,8 @@ export class RemoteQuerier implements Querier {
 
   async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesSet> {
     const { ctx } = this;
+    const fragmentId = fragmentIdOf(matchers);
+    if (fragmentId !== undefined && this.fragments?.has(fragmentId)) return this.fragments.select(fragmentId, hints);
     const fanout = this.plan(matchers);
     const start = clampTime(Math.floor(hints.start), -MAX_TIME);
     const end = clampTime(Math.ceil(hints.end), MAX_TIME);

@@ -29,7 +29,7 @@ let loaded: Canopy['canopy']['v1'] | undefined;
 export function canopyProto(): Canopy['canopy']['v1'] {
   if (!loaded) {
     const def = protoLoader.loadSync(
-      ['canopy/v1/query.proto', 'canopy/v1/write.proto', 'canopy/v1/leaf.proto', 'canopy/v1/admin.proto'],
+      ['canopy/v1/query.proto', 'canopy/v1/write.proto', 'canopy/v1/leaf.proto', 'canopy/v1/admin.proto', 'canopy/v1/plan.proto'],
       LOADER_OPTIONS,
     );
     loaded = (grpc.loadPackageDefinition(def) as unknown as Canopy).canopy.v1;
