@@ -279,7 +279,7 @@ describe('executeChildren', () => {
 
   it('the hedge budget caps hedges; without tokens the slow primary is awaited', async () => {
     const budget = new HedgeBudget({ ratio: 0, burst: 1 });
-    const { stream, seen } = fakeLeaves({ slow: { delay: 80 }, fast: { delay: 1 } });
+    const { stream, seen } = fakeLeaves({ slow: { delay: 400 }, fast: { delay: 1 } });
     const first = await executeChildren({ children: children({ r1: ['slow', 'fast'] }), call: stream, hedge: { defaultDelayMs: 10 }, hedgeBudget: budget });
     expect(items(first)).toEqual(['fast:r1']);
     const second = await executeChildren({ children: children({ r1: ['slow', 'fast'] }), call: stream, hedge: { defaultDelayMs: 10 }, hedgeBudget: budget });

@@ -59,6 +59,15 @@ export interface BreakerInfo {
   rejects: number;
 }
 
+/** The error a call throws when it lost its children to a competing call (CallInfo.claim). */
+export function supersededError(): CanopyError {
+  return new CanopyError('CANCELLED', 'call superseded: another replica answered first', { superseded: true });
+}
+
+export function isSuperseded(e: unknown): boolean {
+  return e instanceof CanopyError && (e.detail as { superseded?: boolean } | undefined)?.superseded === true;
+}
+
 /** True for the error `fire` throws when a leaf's breaker rejected the call without trying. */
 export function isBreakerReject(e: unknown): boolean {
   return e instanceof CanopyError && (e.detail as { breaker?: string } | undefined)?.breaker === 'open';
@@ -94,7 +103,7 @@ export class BreakerRegistry {
       rollingCountBuckets: this.opts.rollingCountBuckets,
       name: leafId,
       // opossum passes the fire arguments after the error (the typings only declare the error).
-      errorFilter: ((err: unknown, _fn: unknown, signal: AbortSignal | undefined) => signal?.aborted === true || NOT_LEAF_FAULT.has(asCanopyError(err).code)) as (err: unknown) => boolean,
+      errorFilter: ((err: unknown, _fn: unknown, signal: AbortSignal | undefined) => signal?.aborted === true || isSuperseded(err) || NOT_LEAF_FAULT.has(asCanopyError(err).code)) as (err: unknown) => boolean,
     });
     const emitter = b as unknown as EventEmitter;
     for (const ev of EVENTS) emitter.on(ev, () => this.events.inc({ leaf: leafId, event: ev }));

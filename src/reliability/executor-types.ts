@@ -26,6 +26,14 @@ export interface CallInfo {
   deadlineAt: number;
   /** The soft deadline: the executor cancels the call at this point. */
   softDeadlineAt: number;
+  /**
+   * Claims this call's children for its answer: true when no competing call (hedge or primary)
+   * has claimed any of them and the call is not cancelled; afterwards competitors' claims fail.
+   * A call with side effects (folding results into shared state) claims right before applying
+   * them and gives up (throws `supersededError()`) when the claim fails, so two answers for one
+   * child are never both applied. Idempotent for the same call.
+   */
+  claim: () => boolean;
 }
 
 /**

@@ -30,7 +30,7 @@
  */
 import { CanopyError, DeadlineError } from '../model/index.js';
 import { fromServiceError } from '../rpc/index.js';
-import { isBreakerReject, NOT_LEAF_FAULT } from './breaker.js';
+import { isBreakerReject, isSuperseded, NOT_LEAF_FAULT } from './breaker.js';
 import { childController, computeDeadlines, deadlineSignal, DeadlineReason, sleep, type Deadlines } from './deadline.js';
 import { collect, raceAbort } from './executor-call.js';
 import type { CallInfo, ChildOutcome, Child, ExecuteOptions, ExecuteResult, CallResult } from './executor-types.js';
@@ -71,6 +71,8 @@ class Execution<T> {
   partialAbort: HealthIssue | undefined;
   /** Children cancelled by that early abort. */
   notAwaited = 0;
+  /** Child id → the call that claimed it (CallInfo.claim). */
+  private readonly claims = new Map<string, object>();
   private readonly hedge;
   private readonly isFatal: (e: CanopyError) => boolean;
 
@@ -177,9 +179,26 @@ class Execution<T> {
     return ps.map((p) => ({ child: p.child, idx: p.idx + 1, why, last: error ? { leafId: leaf, error } : p.last }));
   }
 
-  private async invoke(leaf: string, ids: readonly string[], signal: AbortSignal, info: CallInfo): Promise<Attempt<T>> {
+  /** CallInfo.claim for one call (`token`): all of `ids` or nothing. */
+  private claim(token: object, ids: readonly string[], signal: AbortSignal): boolean {
+    if (signal.aborted) return false;
+    for (const id of ids) {
+      const held = this.claims.get(id);
+      if (held !== undefined && held !== token) return false;
+    }
+    for (const id of ids) this.claims.set(id, token);
+    return true;
+  }
+
+  private release(token: object, ids: readonly string[]): void {
+    for (const id of ids) if (this.claims.get(id) === token) this.claims.delete(id);
+  }
+
+  private async invoke(leaf: string, ids: readonly string[], signal: AbortSignal, info0: Omit<CallInfo, 'claim'>): Promise<Attempt<T>> {
     const t0 = performance.now();
     if (signal.aborted) return { ok: false, aborted: true, error: new CanopyError('CANCELLED', 'call cancelled'), ms: 0 };
+    const token = {};
+    const info: CallInfo = { ...info0, claim: () => this.claim(token, ids, signal) };
     this.o.latency?.begin(leaf);
     try {
       const run = (sig: AbortSignal | undefined): Promise<T[]> => collect(this.o.call(leaf, ids, sig ?? signal, info), sig ?? signal);
@@ -191,7 +210,8 @@ class Execution<T> {
       return { ok: true, items, ms };
     } catch (e) {
       const ms = performance.now() - t0;
-      if (signal.aborted) {
+      this.release(token, ids);
+      if (signal.aborted || isSuperseded(e)) {
         this.o.metrics?.call(leaf, 'cancelled', ms / 1000);
         return { ok: false, aborted: true, error: new CanopyError('CANCELLED', 'call cancelled'), ms };
       }
@@ -218,7 +238,7 @@ class Execution<T> {
   private async attempt(leaf: string, ps: readonly Pending[], round: number, signal: AbortSignal, provisional: boolean): Promise<Outcome<T>> {
     const ids = ps.map((p) => p.child.id);
     // Calls made inside a hedge (provisional) are the hedge calls.
-    const info: CallInfo = { round, hedge: provisional, deadlineAt: this.deadlines.hardAt, softDeadlineAt: this.deadlines.softAt };
+    const info = { round, hedge: provisional, deadlineAt: this.deadlines.hardAt, softDeadlineAt: this.deadlines.softAt };
     const pc = childController(signal);
     const started = performance.now();
     const primary = this.invoke(leaf, ids, pc.controller.signal, info);

@@ -1,27 +1,78 @@
 /**
- * Executes one selector's fan-out: a call per leaf group in parallel; ranges whose leaf failed
- * are regrouped onto their next read replica (ordered fallbacks) until they succeed or run out
- * of replicas, which makes them failed children of the query (`unavailable`, or `timeout` once
- * the query deadline passed). A call's result is used only when the call completed: a stream
- * that broke halfway contributes nothing, its ranges are retried whole.
+ * Executes one selector's (or fragment's) fan-out through the reliability library
+ * (src/reliability: `planChildren` + `executeChildren`):
  *
- * Errors that another replica would repeat (bad argument, limit exceeded) are not retried: they
- * fail the query.
+ *  - each range is a child; its read replicas (available, then leaving as a last resort; never
+ *    initializing — the move protocol requires it) are ranked by state, breaker state and
+ *    latency/load, best first;
+ *  - one call per leaf group in parallel, through the leaf's circuit breaker; a failed call's
+ *    ranges move to their next replica (`fallback_used`); a slow call is hedged to the next
+ *    replica after the leaf's p95 (`hedged`; gateway option, within a shared budget);
+ *  - at the query's soft deadline, ranges still missing are given up (`timeout`); the hard
+ *    deadline goes to the leaves as the gRPC deadline and fails the query;
+ *  - a range with no replica left is a failed child (`unavailable`); errors another replica would
+ *    repeat (bad argument, limit exceeded) fail the query at once.
+ *
+ * Health goes into the query's `HealthBuilder` (ctx). Only complete answers are returned, one
+ * per range, never overlapping.
+ *
+ * The `call` callback keeps its old shape `(client, ranges, leafId)`: the client it gets is
+ * scoped to this one leaf call — whatever signal and deadline the caller passes, requests go
+ * out with the executor's per-call signal (hedge losers and the soft deadline cancel through it)
+ * and the query's hard deadline. An Execute stream only ends normally once this call has claimed
+ * its ranges (`CallInfo.claim`), so code after the stream loop (stats, folding into a merger)
+ * runs for at most one answer per range even when a hedge and its primary finish together.
  */
-import { CanopyError, type ErrorCode } from '../model/index.js';
+import { CanopyError, UnavailableError } from '../model/index.js';
 import { fromServiceError, type LeafClient } from '../rpc/index.js';
 import type { KeyRange } from '../rpc/gen/canopy/v1/KeyRange.js';
-import { groupByLeaf, type RangeRoute, type SelectorFanout } from '../planner/index.js';
+import type { RangeRoute, SelectorFanout } from '../planner/index.js';
+import { executeChildren, FAILURE_KINDS, NOT_LEAF_FAULT, planChildren, supersededError, type CallInfo } from '../reliability/index.js';
+import type { ReplicaState } from '../shard/index.js';
 import type { GatewayMetrics } from './metrics.js';
-import type { QueryContext } from './query-context.js';
+import { abortMessage, type QueryContext } from './query-context.js';
+import { reliabilityOf } from './reliability-state.js';
 import type { Topology } from './topology.js';
 
 export type ChildCall<T> = (client: LeafClient, ranges: KeyRange[], leafId: string) => Promise<T>;
 
-const FATAL: ReadonlySet<ErrorCode> = new Set(['INVALID_ARGUMENT', 'PARSE', 'RESOURCE_EXHAUSTED', 'NOT_FOUND']);
-
 export function keyRanges(routes: readonly RangeRoute[]): KeyRange[] {
   return routes.map((r) => ({ id: r.rangeId, start: Buffer.from(r.start), end: Buffer.from(r.end) }));
+}
+
+type CallOpts = { signal?: AbortSignal; deadlineMs?: number };
+
+/** Ends an Execute stream normally only if this call still owns its ranges (see the file comment). */
+async function* claimed<E>(inner: AsyncIterable<E>, signal: AbortSignal, info: CallInfo): AsyncIterable<E> {
+  for await (const ev of inner) yield ev;
+  if (signal.aborted) throw new CanopyError('CANCELLED', 'call cancelled');
+  if (!info.claim()) throw supersededError();
+}
+
+/** The leaf client as seen by one executor call: its signal and the query's hard deadline. */
+export function scopedClient(client: LeafClient, signal: AbortSignal, info: CallInfo): LeafClient {
+  const o = (opts: CallOpts | undefined): CallOpts => ({ ...opts, signal, deadlineMs: info.deadlineAt });
+  const scoped = Object.create(client) as LeafClient;
+  Object.assign(scoped, {
+    execute: (req: Parameters<LeafClient['execute']>[0], opts?: CallOpts) => claimed(client.execute(req, o(opts)), signal, info),
+    series: (req: Parameters<LeafClient['series']>[0], opts?: CallOpts) => client.series(req, o(opts)),
+    labelNames: (req: Parameters<LeafClient['labelNames']>[0], opts?: CallOpts) => client.labelNames(req, o(opts)),
+    labelValues: (req: Parameters<LeafClient['labelValues']>[0], opts?: CallOpts) => client.labelValues(req, o(opts)),
+  });
+  return scoped;
+}
+
+/**
+ * A range's read replicas in assignment order with their states (never initializing). The
+ * resolver ranks them (available before leaving, breaker state, latency); a leaf that fails is
+ * left by its breaker, not by the planner's "last seen down" hint, so that the breaker sees the
+ * failures that open it and the probe that closes it.
+ */
+function rangeReplicas(ctx: QueryContext, r: RangeRoute): { leafId: string; state: ReplicaState }[] {
+  const assigned = ctx.table.range(r.rangeId);
+  if (!assigned) return r.replicas.map((leafId) => ({ leafId, state: 'available' as const }));
+  const seen = new Set<string>();
+  return assigned.replicas.filter((x) => x.state !== 'initializing' && !seen.has(x.leafId) && seen.add(x.leafId)).map((x) => ({ leafId: x.leafId, state: x.state }));
 }
 
 export async function executeFanout<T>(
@@ -32,71 +83,66 @@ export async function executeFanout<T>(
   method: string,
   call: ChildCall<T>,
 ): Promise<T[]> {
+  const rel = reliabilityOf(topology);
+  rel.sync(ctx.table);
   ctx.expect(fanout.ranges.map((r) => r.rangeId));
   const chosen = new Set(fanout.ranges.map((r) => r.rangeId));
   ctx.prune(ctx.table.overlapping(topology.encoder.tenantSpan(ctx.tenant)).map((r) => r.id).filter((id) => !chosen.has(id)));
+  if (fanout.ranges.length === 0) return [];
 
-  const attempt = new Map<string, number>();
-  const results: T[] = [];
-  let pending: RangeRoute[] = [];
-  for (const r of fanout.ranges) {
-    if (r.replicas.length === 0) ctx.fail({ kind: 'unavailable', rangeId: r.rangeId, leafId: '', message: 'no readable replica (all initializing or none assigned)' });
-    else {
-      attempt.set(r.rangeId, 0);
-      pending.push(r);
-    }
-  }
+  const byId = new Map(fanout.ranges.map((r) => [r.rangeId, r]));
+  const { children, issues } = planChildren(
+    fanout.ranges.map((r) => ({ id: r.rangeId, replicas: rangeReplicas(ctx, r) })),
+    { start: ctx.deadlines.startedAt, end: ctx.deadlines.startedAt, breakerState: (id) => rel.breakers.state(id), ewma: (id) => rel.latency.ewma(id), inflight: (id) => rel.latency.inflight(id) },
+  );
+  for (const i of issues) ctx.note(i);
+  rel.probeHalfOpen(new Set(children.flatMap((c) => c.replicas)), topology);
 
-  while (pending.length > 0) {
-    const byId = new Map(pending.map((r) => [r.rangeId, r]));
-    const groups = groupByLeaf(pending, (r) => r.replicas[attempt.get(r.rangeId)!]);
-    const settled = await Promise.all(
-      groups.map(async (g) => {
-        const routes = g.rangeIds.map((id) => byId.get(id)!);
-        try {
-          if (ctx.signal.aborted) throw new CanopyError(ctx.deadlineExceeded ? 'DEADLINE_EXCEEDED' : 'CANCELLED', 'query cancelled before the call');
-          const client = topology.client(g.leafId);
-          if (!client) throw new CanopyError('UNAVAILABLE', `leaf ${g.leafId} is not registered`);
-          const value = await call(client, keyRanges(routes), g.leafId);
-          return { ok: true as const, leafId: g.leafId, routes, value };
-        } catch (e) {
-          return { ok: false as const, leafId: g.leafId, routes, error: fromServiceError(e) };
-        }
-      }),
+  const leafCall = (leafId: string, rangeIds: readonly string[], signal: AbortSignal, info: CallInfo): Promise<T> => {
+    const client = topology.client(leafId);
+    if (!client) return Promise.reject(new UnavailableError(`leaf ${leafId} is not registered`));
+    const routes = rangeIds.map((id) => byId.get(id)!);
+    return call(scopedClient(client, signal, info), keyRanges(routes), leafId).then(
+      (v) => {
+        topology.markUp(leafId);
+        metrics.leafCalls.inc({ leaf: leafId, method, outcome: 'ok' });
+        return v;
+      },
+      (e: unknown) => {
+        const err = fromServiceError(e);
+        const cancelled = signal.aborted || err.code === 'CANCELLED';
+        metrics.leafCalls.inc({ leaf: leafId, method, outcome: cancelled ? 'cancelled' : 'error' });
+        if (!cancelled && err.code === 'UNAVAILABLE') topology.markDown(leafId, err.message);
+        throw e instanceof CanopyError ? e : err;
+      },
     );
-    const next: RangeRoute[] = [];
-    let fatal: CanopyError | undefined;
-    for (const s of settled) {
-      if (s.ok) {
-        results.push(s.value);
-        topology.markUp(s.leafId);
-        metrics.leafCalls.inc({ leaf: s.leafId, method, outcome: 'ok' });
-        for (const r of s.routes) {
-          if (attempt.get(r.rangeId)! > 0) ctx.note({ kind: 'fallback_used', rangeId: r.rangeId, leafId: s.leafId, message: `read from fallback replica ${s.leafId} (primary ${r.replicas[0]} failed)` });
-        }
-        continue;
-      }
-      const err = s.error;
-      metrics.leafCalls.inc({ leaf: s.leafId, method, outcome: 'error' });
-      if (FATAL.has(err.code)) {
-        fatal ??= err;
-        continue;
-      }
-      const timedOut = ctx.deadlineExceeded || err.code === 'DEADLINE_EXCEEDED';
-      if (err.code === 'UNAVAILABLE') topology.markDown(s.leafId, err.message);
-      ctx.logger.debug({ leaf: s.leafId, err: err.message, code: err.code }, 'leaf call failed');
-      for (const r of s.routes) {
-        const a = attempt.get(r.rangeId)! + 1;
-        attempt.set(r.rangeId, a);
-        if (a < r.replicas.length && !ctx.signal.aborted) next.push(r);
-        else ctx.fail({ kind: timedOut ? 'timeout' : 'unavailable', rangeId: r.rangeId, leafId: s.leafId, message: err.message });
-      }
-    }
-    if (fatal) {
-      ctx.cancel('fatal leaf error');
-      throw fatal;
-    }
-    pending = next;
+  };
+
+  let res;
+  try {
+    res = await executeChildren<T>({
+      children,
+      call: leafCall,
+      breakers: rel.breakers,
+      latency: rel.latency,
+      hedge: rel.hedge,
+      hedgeBudget: rel.budget,
+      deadlines: ctx.deadlines,
+      signal: ctx.signal,
+      health: ctx.healthBuilder,
+      metrics: rel.metrics,
+      logger: ctx.logger,
+    });
+  } catch (e) {
+    // A fatal leaf error (another replica would repeat it) fails the whole query: stop its other fan-outs.
+    if (e instanceof CanopyError && NOT_LEAF_FAULT.has(e.code)) ctx.cancel('fatal leaf error');
+    throw e;
   }
-  return results;
+  const failures = res.issues.filter((i) => FAILURE_KINDS.has(i.kind));
+  for (const f of failures) ctx.logger.warn({ range: f.rangeId, leaf: f.leafId, kind: f.kind, msg: f.message }, 'child failed');
+  if (failures.length > 0 && ctx.strategy === 'abort') {
+    ctx.cancel('partial response aborted');
+    throw new UnavailableError(abortMessage(failures[0]!), { health: ctx.health() });
+  }
+  return res.results.flatMap((r) => r.items);
 }

@@ -1,34 +1,30 @@
 /**
- * Per-query state, in one object (never module globals): id, tenant, routing snapshot, deadline
- * and abort signal, the partial-response strategy, and the accounting behind `QueryHealth`
- * (expected children = ranges the fan-out planned, which of them failed and why) and stats.
+ * Per-query state, in one object (never module globals): id, tenant, routing snapshot, deadlines
+ * (hard and soft, src/reliability/deadline.ts) and abort signal, the partial-response strategy,
+ * the query's `HealthBuilder` (expected children = ranges the fan-outs planned, which of them
+ * failed and why, notes such as fallback_used / hedged) and stats.
  */
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { UnavailableError } from '../model/index.js';
+import {
+  computeDeadlines,
+  DEFAULT_DEADLINE_OPTIONS,
+  DeadlineReason,
+  HealthBuilder,
+  type Deadlines,
+  type HealthIssue,
+  type IssueKind,
+  type PartialStrategy,
+  type PruneReason,
+  type QueryHealth,
+} from '../reliability/index.js';
 import type { RangeTable } from '../shard/index.js';
 
-export type PartialStrategy = 'warn' | 'abort';
-
-export type IssueKind = 'unavailable' | 'timeout' | 'fallback_used' | 'hedged' | 'incomplete_coverage' | 'pruned_zone' | 'limit_reached';
-
-export interface HealthIssueOut {
-  kind: IssueKind;
-  rangeId: string;
-  leafId: string;
-  message: string;
-}
-
-export interface QueryHealthOut {
-  expectedChildren: number;
-  completedChildren: number;
-  completeness: number;
-  partial: boolean;
-  issues: HealthIssueOut[];
-  prunedByRange: number;
-  prunedByHint: number;
-  prunedByTime: number;
-}
+export type { PartialStrategy, IssueKind };
+export type HealthIssueOut = HealthIssue;
+/** The wire shape of QueryHealth (proto-loader camelCase): the reliability library's own type. */
+export type QueryHealthOut = QueryHealth;
 
 export interface QueryStatsOut {
   seriesFetched: number;
@@ -40,7 +36,12 @@ export interface QueryStatsOut {
 export interface QueryContextInit {
   tenant: string;
   table: RangeTable;
+  /** The hard timeout, ms (the request's, else the server default); clamped to `maxTimeoutMs`. */
   timeoutMs: number;
+  /** Server maximum, ms (default 5 min). */
+  maxTimeoutMs?: number;
+  /** Soft deadline as a fraction of the hard one (default 0.5). */
+  softFraction?: number;
   strategy: PartialStrategy;
   logger: Logger;
   /** Per-leaf bound on samples returned by one fetch (0 = none); a memory guard, see remote-querier. */
@@ -58,18 +59,18 @@ export class QueryContext {
   readonly logger: Logger;
   readonly maxSamplesPerLeaf: number;
   readonly startedAt = performance.now();
-  /** Absolute deadline, ms since epoch. */
+  /** Hard and soft deadlines (absolute ms since epoch in `hardAt` / `softAt`). */
+  readonly deadlines: Deadlines;
+  /** Absolute hard deadline, ms since epoch (sent to leaves as the gRPC deadline). */
   readonly deadline: number;
+  /** The query's health, accumulated over all its fan-outs. */
+  readonly healthBuilder = new HealthBuilder();
   readonly warnings: string[] = [];
   readonly stats: QueryStatsOut = { seriesFetched: 0, samplesFetched: 0, bytesFetched: 0, execMs: 0 };
 
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private timedOut = false;
-  private readonly expected = new Set<string>();
-  private readonly failed = new Map<string, HealthIssueOut>();
-  private readonly issues: HealthIssueOut[] = [];
-  private readonly pruned = new Set<string>();
   private readonly warningSet = new Set<string>();
 
   constructor(init: QueryContextInit) {
@@ -79,11 +80,15 @@ export class QueryContext {
     this.strategy = init.strategy;
     this.maxSamplesPerLeaf = init.maxSamplesPerLeaf ?? 0;
     this.logger = init.logger.child({ queryId: this.id, tenant: init.tenant });
-    this.deadline = Date.now() + init.timeoutMs;
+    this.deadlines = computeDeadlines(
+      { timeoutMs: init.timeoutMs },
+      { defaultTimeoutMs: init.timeoutMs, maxTimeoutMs: init.maxTimeoutMs ?? DEFAULT_DEADLINE_OPTIONS.maxTimeoutMs, softFraction: init.softFraction },
+    );
+    this.deadline = this.deadlines.hardAt;
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.controller.abort(new Error('query deadline exceeded'));
-    }, init.timeoutMs);
+      this.controller.abort(new DeadlineReason('hard', 'query deadline exceeded'));
+    }, this.deadlines.hardMs);
     this.timer.unref?.();
     if (init.parentSignal) {
       if (init.parentSignal.aborted) this.controller.abort(init.parentSignal.reason);
@@ -95,7 +100,7 @@ export class QueryContext {
     return this.controller.signal;
   }
 
-  /** True once the query's own deadline fired. */
+  /** True once the query's own (hard) deadline fired. */
   get deadlineExceeded(): boolean {
     return this.timedOut || Date.now() >= this.deadline;
   }
@@ -112,31 +117,32 @@ export class QueryContext {
   }
 
   expect(rangeIds: Iterable<string>): void {
-    for (const id of rangeIds) {
-      this.expected.add(id);
-      this.pruned.delete(id);
-    }
+    this.healthBuilder.expect(rangeIds);
   }
 
-  /** Ranges of the tenant a fan-out left out (counted once, unless another selector read them). */
-  prune(rangeIds: Iterable<string>): void {
-    for (const id of rangeIds) if (!this.expected.has(id)) this.pruned.add(id);
+  /** Ranges left out before fan-out (counted once, unless another fan-out of the query read them). */
+  prune(rangeIds: Iterable<string>, reason: PruneReason = 'range'): void {
+    this.healthBuilder.prune(reason, rangeIds);
   }
 
   /** A child (range) that could not be read at all. Under ABORT, throws at once. */
   fail(issue: HealthIssueOut): void {
-    if (!this.failed.has(issue.rangeId)) this.failed.set(issue.rangeId, issue);
-    this.issues.push(issue);
+    this.healthBuilder.fail(issue);
     this.logger.warn({ range: issue.rangeId, leaf: issue.leafId, kind: issue.kind, msg: issue.message }, 'child failed');
     if (this.strategy === 'abort') {
       this.cancel('partial response aborted');
-      throw new UnavailableError(`partial response aborted: range ${issue.rangeId} ${issue.kind}${issue.leafId ? ` on leaf ${issue.leafId}` : ''}: ${issue.message}`, { health: this.health() });
+      throw new UnavailableError(abortMessage(issue), { health: this.health() });
     }
   }
 
   /** A non-fatal event (e.g. a fallback replica answered). */
   note(issue: HealthIssueOut): void {
-    this.issues.push(issue);
+    this.healthBuilder.note(issue);
+  }
+
+  /** Health reported by a lower gateway level, merged without loss. */
+  mergeLower(h: QueryHealthOut): void {
+    this.healthBuilder.mergeLower(h);
   }
 
   warn(message: string): void {
@@ -146,25 +152,19 @@ export class QueryContext {
   }
 
   get failedChildren(): number {
-    return this.failed.size;
+    return this.healthBuilder.failedChildren;
   }
 
   get expectedChildren(): number {
-    return this.expected.size;
+    return this.healthBuilder.build().expectedChildren;
   }
 
   health(): QueryHealthOut {
-    const expected = this.expected.size;
-    const completed = expected - this.failed.size;
-    return {
-      expectedChildren: expected,
-      completedChildren: completed,
-      completeness: expected === 0 ? 1 : completed / expected,
-      partial: this.failed.size > 0,
-      issues: [...this.issues],
-      prunedByRange: this.pruned.size,
-      prunedByHint: 0,
-      prunedByTime: 0,
-    };
+    return this.healthBuilder.build();
   }
+}
+
+/** The ABORT error message for the first child that failed for good. */
+export function abortMessage(issue: HealthIssueOut): string {
+  return `partial response aborted: range ${issue.rangeId} ${issue.kind}${issue.leafId ? ` on leaf ${issue.leafId}` : ''}: ${issue.message}`;
 }

@@ -8,6 +8,7 @@ import type { QueryHandlers } from '../rpc/gen/canopy/v1/Query.js';
 import type { QueryContext, QueryHealthOut } from './query-context.js';
 import { checkHealth, checkRange, newContext, runQuery, type QueryDeps, type QueryOptionsIn, type QuerySpec } from './query-exec.js';
 import { RemoteQuerier } from './remote-querier.js';
+import { explainReliability } from './reliability-explain.js';
 import { toQueryResponse } from './result-map.js';
 
 /** An AbortSignal that fires when the client cancels the call. */
@@ -98,8 +99,9 @@ export function queryService(deps: QueryDeps): QueryHandlers {
       const evalLine = isRange
         ? `Evaluation: range [${isoTime(Number(req.startMs))}, ${isoTime(Number(req.endMs))}] step ${Number(req.stepMs)}ms`
         : `Evaluation: instant at ${req.timeMs ? isoTime(Number(req.timeMs)) : 'now'}`;
-      let text = `${describePlan(plan)}\n${evalLine}`;
-      const json: Record<string, unknown> = { ...planToJson(plan), evaluation: isRange ? { startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) } : { timeMs: Number(req.timeMs) || null } };
+      const rel = explainReliability(deps.topology);
+      let text = `${describePlan(plan)}\n${evalLine}\n${rel.text}`;
+      const json: Record<string, unknown> = { ...planToJson(plan), evaluation: isRange ? { startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) } : { timeMs: Number(req.timeMs) || null }, reliability: rel.json };
       if (req.analyze) {
         if (isRange) checkRange(Number(req.startMs), Number(req.endMs), Number(req.stepMs));
         const spec: QuerySpec = isRange
