@@ -22,8 +22,11 @@ export interface BlockMeta {
 }
 
 export class PersistedBlock {
-  /** series id → [first row, end row) in `chunks`. */
-  readonly rows = new Map<number, [number, number]>();
+  /**
+   * series id → [first row, end row) in `chunks`: a binary search over the sorted series_id
+   * column (no per-series index object: a block costs its Arrow buffer only).
+   */
+  readonly rows: { get(id: number): [number, number] | undefined };
   readonly bytes: number;
   /** Order of creation in this process (set by the store; series hide blocks up to a seq). */
   seq = 0;
@@ -34,14 +37,23 @@ export class PersistedBlock {
     readonly chunks: ChunkColumns,
   ) {
     const ids = chunks.seriesId;
-    let i = 0;
-    while (i < ids.length) {
-      const id = ids[i]!;
-      let j = i + 1;
-      while (j < ids.length && ids[j] === id) j++;
-      this.rows.set(id, [i, j]);
-      i = j;
-    }
+    const first = (id: number): number => {
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ids[mid]! < id) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    this.rows = {
+      get(id: number): [number, number] | undefined {
+        const lo = first(id);
+        if (lo >= ids.length || ids[lo] !== id) return undefined;
+        return [lo, first(id + 1)];
+      },
+    };
     this.bytes = chunks.bytes.length;
   }
 

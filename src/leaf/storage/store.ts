@@ -88,6 +88,9 @@ export interface StoreStats {
   bytes: number;
   /** Of `bytes`: the uncompressed head columns (capacity). */
   headBytes: number;
+  /** Of `bytes` and `samples`: what the blocks hold (Arrow buffers; the old data). */
+  blockBytes: number;
+  blockSamples: number;
   chunks: number;
   blocks: number;
   walSegments: number;
@@ -509,16 +512,20 @@ export class DurableSeriesStore {
     let chunkBytes = 0;
     let chunks = 0;
     let bytes = 0;
+    let blockSamples = 0;
     for (const b of this.blocks) {
       bytes += b.chunks.bytes.buffer.byteLength;
+      blockSamples += b.meta.samples;
       chunkBytes += b.bytes;
       chunks += b.chunks.count.length;
       for (let i = 0; i < b.chunks.count.length; i++) samples += b.chunks.count[i]!;
     }
     let headBytes = 0;
+    let memBytes = 0;
     for (const s of this.byId.values()) {
       headSamples += s.hn;
       bytes += s.memBytes;
+      memBytes += s.memBytes;
       headBytes += s.ht.byteLength + s.hv.byteLength;
       for (const c of s.chunks) {
         samples += c.count;
@@ -528,7 +535,7 @@ export class DurableSeriesStore {
     }
     const minT = Math.min(this.minT, ...this.blocks.map((b) => b.meta.minT));
     return {
-      series: this.byId.size, samples: samples + headSamples, headSamples, chunkBytes, bytes, headBytes, chunks, blocks: this.blocks.length,
+      series: this.byId.size, samples: samples + headSamples, headSamples, chunkBytes, bytes, headBytes, blockBytes: bytes - memBytes, blockSamples, chunks, blocks: this.blocks.length,
       walSegments: this.dir === undefined ? 0 : listSegments(path.join(this.dir, WAL_DIR)).length, minT, maxT: this.maxT,
       walFramesReplayed: this.replay?.frames ?? 0, walTornTails: this.replay?.tornTails ?? 0, walCorruptions: this.replay?.corruptions ?? 0,
       snapshotsLoaded: this.snapshotsLoaded, ...this.counters,
