@@ -66,7 +66,7 @@ describe('canopy leaf + canopy gateway as separate processes', () => {
     const config = path.join(tmp, 'gateway.yaml');
     writeFileSync(config, `grpcAddr: 127.0.0.1:0\nleaves:\n  - { id: leaf-a, address: "${l1.addr}" }\n`);
     const gw = await daemon(['gateway', '--config', config, '--leaf', `leaf-b=${l2.addr}`]);
-    expect(gw.out()).toMatch(/over 2 leaves, replication 1/);
+    expect(gw.out()).toMatch(/over 2 leaves, replication 2/); // default: 2 replicas with ≥ 2 leaves
 
     const file = path.join(tmp, 'm.om');
     writeFileSync(file, '# TYPE room_temperature_celsius gauge\nroom_temperature_celsius{job="building",instance="sensor-1"} 21.5 1767225600.0\nroom_temperature_celsius{job="zoo",instance="sensor-2"} 7 1767225600.0\n# EOF\n');

@@ -16,6 +16,8 @@ export interface EmbeddedClusterOptions {
   logger?: Logger;
   /** Gateway HTTP address (Prometheus API, remote write, /metrics); absent = no HTTP listener. */
   httpAddr?: string;
+  /** Hedge slow leaf calls to a second replica (default true; `--no-hedge`). */
+  hedge?: boolean;
 }
 
 export interface EmbeddedCluster {
@@ -52,6 +54,7 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): P
       listen: opts.grpcAddr ?? '127.0.0.1:7400',
       assignment: store,
       ...(opts.httpAddr !== undefined ? { httpListen: opts.httpAddr } : {}),
+      ...(opts.hedge === false ? { reliability: { hedge: false } } : {}),
       ...(opts.logger ? { logger: opts.logger.child({ gateway: true }) } : {}),
     });
     return { gateway, leaves, store, stop };

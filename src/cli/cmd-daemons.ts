@@ -51,7 +51,9 @@ function durationOrZero(v: string | undefined, what: string): number | undefined
   if (v === undefined) return undefined;
   return v.trim() === '0' ? 0 : parseDurationArg(v, what);
 }
-export const GATEWAY_USAGE = `usage: canopy gateway [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] --leaf ID=HOST:PORT … [--config FILE.yaml] [--replication N] [--target-labels job,instance]
+export const GATEWAY_USAGE = `usage: canopy gateway [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] --leaf ID=HOST:PORT … [--config FILE.yaml] [--replication-factor N] [--no-hedge] [--target-labels job,instance]
+  --replication-factor (alias --replication): replicas per range, default 2 with ≥ 2 leaves, else 1;
+  --no-hedge: never send a slow leaf's fragment to a second replica
   default --grpc-addr ${DEFAULT_ADDR}, --http-addr ${DEFAULT_HTTP_LISTEN} (Prometheus HTTP API, remote write, /metrics; "" = none)`;
 
 /**
@@ -162,6 +164,8 @@ export async function gatewayCommand(args: string[], io: Io): Promise<number> {
     leaf: { type: 'string', multiple: true },
     config: { type: 'string' },
     replication: { type: 'string' },
+    'replication-factor': { type: 'string' },
+    'no-hedge': { type: 'boolean' },
     'target-labels': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -176,7 +180,8 @@ export async function gatewayCommand(args: string[], io: Io): Promise<number> {
   }
   if (leaves.length === 0) throw new UsageError(`at least one --leaf ID=HOST:PORT (or leaves in --config) is required\n${GATEWAY_USAGE}`);
   if (new Set(leaves.map((l) => l.id)).size !== leaves.length) throw new UsageError('duplicate leaf ids');
-  const rf = values.replication !== undefined ? Number(values.replication) : config.replicationFactor ?? 1;
+  const rfArg = values['replication-factor'] ?? values.replication;
+  const rf = rfArg !== undefined ? Number(rfArg) : config.replicationFactor ?? Math.min(2, leaves.length);
   if (!Number.isInteger(rf) || rf < 1 || rf > leaves.length) throw new UsageError(`invalid replication factor ${rf}: expected 1…${leaves.length}`);
   const targetLabels = targetLabelsOf(values['target-labels']) ?? config.targetLabels;
   const store = new MemoryAssignmentStore({ leaves, ranges: initialRanges(leaves.map((l) => l.id), { replicationFactor: rf }) });
@@ -187,9 +192,10 @@ export async function gatewayCommand(args: string[], io: Io): Promise<number> {
     ...(httpListen ? { httpListen } : {}),
     assignment: store,
     ...(targetLabels ? { targetLabels } : {}),
+    ...(values['no-hedge'] ? { reliability: { hedge: false } } : {}),
     logger: cliLogger('canopy-gateway'),
   });
-  io.out(`canopy gateway: listening on ${gateway.address} (gRPC: Query, Write, Admin) over ${leaves.length} leaves, replication ${rf}`);
+  io.out(`canopy gateway: listening on ${gateway.address} (gRPC: Query, Write, Admin) over ${leaves.length} leaves, replication ${rf}${values['no-hedge'] ? ', hedging off' : ''}`);
   if (gateway.httpAddress) io.out(`canopy gateway: HTTP on ${gateway.httpAddress} (Prometheus API /api/v1/*, remote write /api/v1/write, /metrics)`);
   const sig = await untilSignal();
   io.err(`canopy gateway: ${sig}, stopping…`);

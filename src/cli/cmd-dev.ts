@@ -14,11 +14,13 @@ import type { Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { untilSignal } from './signals.js';
 
-export const DEV_USAGE = `usage: canopy dev [--leaves N] [--demo] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--replication N]
+export const DEV_USAGE = `usage: canopy dev [--leaves N] [--demo] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--replication-factor N] [--no-hedge]
   Starts N leaves (default 3) and a gateway in this process (default gateway address ${DEFAULT_ADDR},
   HTTP ${DEFAULT_HTTP_LISTEN}: Prometheus HTTP API, remote write, /metrics; --http-addr "" for none).
   --etcd URL [--etcd-prefix /canopy/v1/]: leaves register in that etcd under leases, ranges live
-  there, and an elected balancer runs in this process (default: an in-memory assignment).`;
+  there, and an elected balancer runs in this process (default: an in-memory assignment).
+  --replication-factor (alias --replication): replicas per range, default 2 with ≥ 2 leaves, else 1;
+  --no-hedge: never send a slow leaf's fragment to a second replica.`;
 
 export async function devCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -27,6 +29,8 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     'grpc-addr': { type: 'string' },
     'http-addr': { type: 'string' },
     replication: { type: 'string' },
+    'replication-factor': { type: 'string' },
+    'no-hedge': { type: 'boolean' },
     etcd: { type: 'string' },
     'etcd-prefix': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -35,8 +39,9 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${DEV_USAGE}`);
   const n = values.leaves === undefined ? 3 : Number(values.leaves);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`invalid --leaves ${JSON.stringify(values.leaves)}: expected 1…64`);
-  const rf = values.replication === undefined ? 1 : Number(values.replication);
-  if (!Number.isInteger(rf) || rf < 1 || rf > n) throw new UsageError(`invalid --replication ${JSON.stringify(values.replication)}: expected 1…${n}`);
+  const rfArg = values['replication-factor'] ?? values.replication;
+  const rf = rfArg === undefined ? Math.min(2, n) : Number(rfArg);
+  if (!Number.isInteger(rf) || rf < 1 || rf > n) throw new UsageError(`invalid --replication-factor ${JSON.stringify(rfArg)}: expected 1…${n}`);
   const grpcAddr = checkAddr(values['grpc-addr'] ?? DEFAULT_ADDR, '--grpc-addr');
   const httpArg = values['http-addr'] ?? defaultHttpAddr(grpcAddr);
   const httpAddr = httpArg === '' ? undefined : checkAddr(httpArg, '--http-addr');
@@ -45,7 +50,7 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   // --etcd: the same embedded cluster with membership, ranges and the balancer in a real etcd.
   const cluster = values.etcd
     ? await startEtcdEmbedded({ etcd: values.etcd, ...(values['etcd-prefix'] ? { prefix: values['etcd-prefix'] } : {}), leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, logger: cliLogger('canopy-dev') })
-    : await startEmbeddedCluster({ leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, logger: cliLogger('canopy-dev') });
+    : await startEmbeddedCluster({ leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, ...(values['no-hedge'] ? { hedge: false } : {}), logger: cliLogger('canopy-dev') });
   const addr = cluster.gateway.address;
   const cli = addr === DEFAULT_ADDR ? 'node bin/canopy.js' : `CANOPY_ADDR=${addr} node bin/canopy.js`;
   io.out(`canopy dev: gateway listening on ${addr} (gRPC: Query, Write, Admin)`);
