@@ -38,7 +38,7 @@ describe('balancer', () => {
     const r0 = c.store.ranges()[0]!;
     const hot = r0.replicas[0]!.leafId;
 
-    const balancer = new Balancer({ store: c.store, logger: silent, intervalMs: 100, propagationMs: 200, splitSeries: series.length - 1, candidate: 'b1' });
+    const balancer = new Balancer({ store: c.store, logger: silent, intervalMs: 100, propagationMs: 200, splitSeries: series.length - 1, cooldownMs: 1_000, candidate: 'b1' });
     let done = false;
     const writing = w.loop(5_000, 5, () => done);
     balancer.start();

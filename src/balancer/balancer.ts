@@ -27,6 +27,12 @@ export interface BalancerOptions extends BalancerPolicy {
   chunkBytes?: number;
   /** Election candidate name (default balancer-<pid>). */
   candidate?: string;
+  /**
+   * After an action, the ranges it touched get no other for this long, ms (default 15 s): load
+   * reports describing the range before the change (stale until the leaves report again) must
+   * not trigger a second split or a move back.
+   */
+  cooldownMs?: number;
 }
 
 export interface ActionRecord {
@@ -41,6 +47,7 @@ export class Balancer {
   private readonly missingSince = new Map<string, number>();
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly draining = new Set<string>();
+  private readonly cooldown = new Map<string, number>();
   private campaign: LeaderCampaign | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
@@ -100,10 +107,18 @@ export class Balancer {
     }
     for (const id of this.missingSince.keys()) if (!named.has(id)) this.missingSince.delete(id);
     const moves = [...this.busy.keys()].length;
-    const actions = planActions(
-      { ranges: store.ranges(), leaves, loads: store.loads(), dead, draining: this.draining, busy: new Set(this.busy.keys()), movesInFlight: moves },
+    const busy = new Set(this.busy.keys());
+    for (const [id, until] of this.cooldown) {
+      if (until > now) busy.add(id);
+      else this.cooldown.delete(id);
+    }
+    // Re-replication is never held back by a cooldown: a dead replica is replaced at once.
+    const urgent = planActions({ ranges: store.ranges(), leaves, loads: store.loads(), dead, draining: new Set(), busy: new Set(this.busy.keys()), movesInFlight: moves }, { ...this.opts, rebalance: false, splitSeries: Infinity, splitSamples: Infinity, splitWriteRate: Infinity });
+    const rest = planActions(
+      { ranges: store.ranges(), leaves, loads: store.loads(), dead: new Set(), draining: this.draining, busy: new Set([...busy, ...urgent.map((a) => a.rangeId)]), movesInFlight: moves + urgent.length },
       this.opts,
     );
+    const actions = [...urgent, ...rest];
     for (const a of actions) {
       if (a.kind === 'split') await this.track(a, () => splitRange(store, a.rangeId, a.key)).catch(() => undefined);
       else void this.track(a, () => this.runMove(a.rangeId, a.from, a.to)).catch(() => undefined);
@@ -176,6 +191,9 @@ export class Balancer {
     const p = run().then(
       (o) => {
         rec.outcome = o;
+        const until = Date.now() + (this.opts.cooldownMs ?? 15_000);
+        this.cooldown.set(action.rangeId, until);
+        if ('right' in o) this.cooldown.set(o.right.id, until);
         return o;
       },
       (e: unknown) => {

@@ -24,9 +24,12 @@ import { DEFAULT_HTTP_LISTEN } from '../http/index.js';
 import type { Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { untilSignal } from './signals.js';
+import { etcdGateway, joinEtcd } from './etcd-cluster.js';
 
 export const LEAF_USAGE = `usage: canopy leaf --id ID [--listen HOST:PORT] [--zone Z] [--target-labels job,instance] [--http-addr HOST:PORT]
   --http-addr serves /metrics, /-/healthy and /-/ready (default: no HTTP listener)
+  [--etcd URL [--etcd-prefix P] [--capacity N]] register in etcd under a lease, report load, follow
+  the range assignment (drops the data of ranges moved away)
   [--data-dir DIR] durable store (WAL, snapshots, blocks); without it the leaf is memory-only
   [--fsync always|interval:MS|off] WAL sync before acknowledging a write (default always)
   [--retention 15d] drop blocks older than this before the newest sample (default: keep all)
@@ -54,6 +57,9 @@ function durationOrZero(v: string | undefined, what: string): number | undefined
 export const GATEWAY_USAGE = `usage: canopy gateway [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] --leaf ID=HOST:PORT … [--config FILE.yaml] [--replication-factor N] [--no-hedge] [--target-labels job,instance]
   --replication-factor (alias --replication): replicas per range, default 2 with ≥ 2 leaves, else 1;
   --no-hedge: never send a slow leaf's fragment to a second replica
+       canopy gateway --etcd URL [--etcd-prefix P] [--balancer] [--replication N] [--grpc-addr …] [--http-addr …]
+  --etcd: leaves and ranges from etcd (ranges bootstrapped over the registered leaves if none);
+  --balancer: also campaign to run the balancer in this gateway
   default --grpc-addr ${DEFAULT_ADDR}, --http-addr ${DEFAULT_HTTP_LISTEN} (Prometheus HTTP API, remote write, /metrics; "" = none)`;
 
 /**
@@ -90,6 +96,9 @@ export async function leafCommand(args: string[], io: Io): Promise<number> {
     retention: { type: 'string' },
     'ooo-window': { type: 'string' },
     'snapshot-interval': { type: 'string' },
+    etcd: { type: 'string' },
+    'etcd-prefix': { type: 'string' },
+    capacity: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return io.out(LEAF_USAGE), 0;
@@ -122,8 +131,12 @@ export async function leafCommand(args: string[], io: Io): Promise<number> {
     storeNote = ` (store ${dataDir}: ${st.series} series, ${st.samples} samples recovered` + (st.walTornTails > 0 ? `, torn WAL tail truncated` : '') + (st.walCorruptions > 0 ? `, WAL CORRUPTION: replay stopped there, see the log` : '') + ')';
   }
   io.out(`canopy leaf ${leaf.id}: listening on ${leaf.address}${leaf.httpAddress ? ` (HTTP /metrics on ${leaf.httpAddress})` : ''}${storeNote}`);
+  // --etcd: register under a lease, report load, follow the range assignment.
+  const membership = values.etcd ? await joinEtcd(values.etcd, values['etcd-prefix'], leaf, values.zone, values.capacity) : undefined;
+  if (membership) io.out(`canopy leaf ${leaf.id}: registered in etcd ${values.etcd}`);
   const sig = await untilSignal();
   io.err(`canopy leaf ${leaf.id}: ${sig}, stopping…`);
+  await membership?.stop();
   await leaf.stop();
   return 0;
 }
@@ -167,10 +180,15 @@ export async function gatewayCommand(args: string[], io: Io): Promise<number> {
     'replication-factor': { type: 'string' },
     'no-hedge': { type: 'boolean' },
     'target-labels': { type: 'string' },
+    etcd: { type: 'string' },
+    'etcd-prefix': { type: 'string' },
+    balancer: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return io.out(GATEWAY_USAGE), 0;
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${GATEWAY_USAGE}`);
+  if (values.etcd) return etcdGateway(values, io);
+  if (values.balancer) throw new UsageError('--balancer needs --etcd');
   const config = values.config ? readConfig(values.config) : {};
   const leaves: LeafRecord[] = (config.leaves ?? []).map((l) => ({ id: l.id, address: checkAddr(l.address, `address of leaf ${l.id}`), ...(l.zone ? { zone: l.zone } : {}) }));
   for (const spec of values.leaf ?? []) {

@@ -9,6 +9,11 @@ import { Balancer, bootstrapRanges, type BalancerOptions } from '../balancer/ind
 import { startLeaf, startLeafRegistration, type LeafHandle, type LeafMembership } from '../leaf/index.js';
 import { startGateway, type GatewayHandle } from '../router/index.js';
 import { EtcdAssignmentStore } from '../shard/index.js';
+import { checkAddr, DEFAULT_ADDR, UsageError } from './args.js';
+import { defaultHttpAddr, httpAddrOf } from './cmd-daemons.js';
+import type { Io } from './io.js';
+import { cliLogger } from './logger.js';
+import { untilSignal } from './signals.js';
 
 export interface EtcdFlags {
   etcd: string;
@@ -82,4 +87,49 @@ export async function startEtcdEmbedded(opts: EtcdEmbeddedOptions): Promise<Etcd
     await stop();
     throw e;
   }
+}
+
+/** `canopy leaf --etcd`: the leaf's membership (lease, load reports, range following). */
+export async function joinEtcd(etcd: string, prefix: string | undefined, leaf: LeafHandle, zone: string | undefined, capacity: string | undefined): Promise<{ stop(): Promise<void> }> {
+  const cap = capacity === undefined ? undefined : Number(capacity);
+  if (cap !== undefined && !(cap > 0)) throw new UsageError(`invalid --capacity ${JSON.stringify(capacity)}: expected a positive number`);
+  const logger = cliLogger('canopy-leaf').child({ leaf: leaf.id });
+  const store = await connectEtcd({ etcd, ...(prefix ? { prefix } : {}), logger });
+  const member = await startLeafRegistration({ store, leaf, logger, ...(zone ? { zone } : {}), ...(cap !== undefined ? { capacity: cap } : {}) });
+  return {
+    stop: async () => {
+      await member.stop();
+      await store.close();
+    },
+  };
+}
+
+/** `canopy gateway --etcd URL [--balancer]`: the gateway over the assignment in etcd. */
+export async function etcdGateway(values: Record<string, string | boolean | string[] | undefined>, io: Io): Promise<number> {
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  if (values['leaf'] !== undefined || values['config'] !== undefined) throw new UsageError('--etcd takes the leaves from etcd: drop --leaf/--config');
+  const rf = str('replication') !== undefined ? Number(str('replication')) : 1;
+  if (!Number.isInteger(rf) || rf < 1) throw new UsageError(`invalid replication factor ${str('replication')}`);
+  const targetLabels = str('target-labels')?.split(',').map((x) => x.trim()).filter(Boolean);
+  const logger = cliLogger('canopy-gateway');
+  const store = await connectEtcd({ etcd: str('etcd')!, ...(str('etcd-prefix') ? { prefix: str('etcd-prefix')! } : {}), logger });
+  try {
+    await ensureRanges(store, rf);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const grpcAddr = checkAddr(str('grpc-addr') ?? DEFAULT_ADDR, '--grpc-addr');
+  const httpListen = httpAddrOf(str('http-addr'), defaultHttpAddr(grpcAddr));
+  const gateway = await startGateway({ listen: grpcAddr, ...(httpListen ? { httpListen } : {}), assignment: store, ...(targetLabels?.length ? { targetLabels } : {}), logger });
+  const balancer = values['balancer'] === true ? new Balancer({ store, logger: logger.child({ balancer: true }) }) : undefined;
+  balancer?.start();
+  io.out(`canopy gateway: listening on ${gateway.address} (gRPC: Query, Write, Admin) over etcd ${str('etcd')} (${store.leaves().length} leaves, ${store.ranges().length} ranges)${balancer ? '; balancer campaigning' : ''}`);
+  if (gateway.httpAddress) io.out(`canopy gateway: HTTP on ${gateway.httpAddress} (Prometheus API /api/v1/*, remote write /api/v1/write, /metrics)`);
+  const sig = await untilSignal();
+  io.err(`canopy gateway: ${sig}, stopping…`);
+  await balancer?.stop();
+  await gateway.stop();
+  await store.close();
+  return 0;
 }
