@@ -7,20 +7,21 @@
  * slow leaf's proxy waits `--delay-ms` before forwarding each request), so healthy and slow runs
  * pay the same hop.
  *
- * Two query paths are measured:
- *  - `executor` (the summary keys): the fragment fan-out run by src/reliability's
- *    `executeChildren` — replica resolver (EWMA/load/breaker), per-leaf breakers, hedging at the
- *    leaf's p95 within a 10% hedge budget — calling the real leaves through LeafClient, as the gateway's remote querier
- *    will once it is wired;
- *  - `executor, static replica order` (reference rows): the same without the resolver's latency
- *    feedback (replicas in assignment order) and without a hedge budget: what hedging alone does;
- *  - `gateway` (reference rows): the same query through the current gateway (`startGateway`),
- *    which does not hedge yet; `--gateway-queries 0` skips it.
+ * Query paths measured:
+ *  - `gateway` (the summary keys): `<metric>[10m]` through the real gateway query path
+ *    (`startGateway` → Query.Instant → engine → remote querier → `executeFanout` →
+ *    src/reliability: resolver, breakers, hedging at the leaf's p95 within a 10% budget), one
+ *    fresh gateway per round (fresh latency/breaker state);
+ *  - `gateway, --no-hedge` (reference rows, `--no-hedge-queries`, default 10): the same gateway
+ *    with hedging off — a slow primary is simply awaited;
+ *  - `executor` and `executor, static replica order` (reference rows, `--executor-queries`,
+ *    default 200; 0 skips): src/reliability's `executeChildren` called directly over LeafClient,
+ *    with and without the resolver's latency feedback.
  *
- * Args: --queries N (per scenario, default 600), --rounds N (default 10: healthy and slow rounds
- *       interleaved, samples pooled), --warmup N (per round, default 40), --delay-ms N (1000),
- *       --series N (default 400), --gateway-queries N (default 20).
- * Summary keys: p99_healthy_ms, p99_slow_leaf_ms, p99_ratio (executor path).
+ * Args: --queries N (gateway, per scenario, default 600), --rounds N (default 10: healthy and
+ *       slow rounds interleaved, samples pooled), --warmup N (per round, default 40),
+ *       --delay-ms N (1000), --series N (default 400), --executor-queries N, --no-hedge-queries N.
+ * Summary keys: p99_healthy_ms, p99_slow_leaf_ms, p99_ratio (gateway path), plus p50s.
  */
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
@@ -112,6 +113,8 @@ interface TailCluster {
   leaves: LeafHandle[];
   proxies: DelayProxy[];
   ranges: RangeAssignment[];
+  store: MemoryAssignmentStore;
+  logger: pino.Logger;
   gateway: GatewayHandle;
   client: GatewayClient;
   stop(): Promise<void>;
@@ -136,6 +139,8 @@ async function startTailCluster(nLeaves: number): Promise<TailCluster> {
     leaves,
     proxies,
     ranges,
+    store,
+    logger,
     gateway,
     client,
     stop: async () => {
@@ -241,7 +246,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const warmup = intArg(opts.args, 'warmup', 40);
   const delayMs = intArg(opts.args, 'delay-ms', 1000);
   const nSeries = intArg(opts.args, 'series', 400);
-  const gatewayQueries = intArg(opts.args, 'gateway-queries', 20);
+  const executorQueries = intArg(opts.args, 'executor-queries', 200);
+  const noHedgeQueries = intArg(opts.args, 'no-hedge-queries', 10);
   const rounds = Math.max(1, intArg(opts.args, 'rounds', 10));
   const c = await startTailCluster(4);
   try {
@@ -286,58 +292,93 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       opts.log(`${path} ${name}: p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms over ${ms.length} queries`);
     };
 
-    // Executor path: healthy and slow rounds interleaved, so machine noise hits both alike; each
-    // round starts from fresh latency/breaker state and warms up (warm-up queries not measured).
+    // Healthy and slow rounds interleaved, so machine noise hits both alike; each round starts
+    // from fresh latency/breaker state (a fresh gateway or executor) and warms up unmeasured.
     const addressOf = (id: string): string => c.proxies[c.leaves.findIndex((l) => l.id === id)]!.address;
     const slowName = `leaf-2 +${delayMs} ms`;
+    type Acc = { ms: number[]; partial: number; hedged: number; fallback_used: number; denied: number };
+    const pooled = new Map<string, Acc>();
+    const accOf = (path: string, slow: boolean): Acc => {
+      const key = `${path}|${slow ? slowName : 'healthy'}`;
+      let acc = pooled.get(key);
+      if (!acc) pooled.set(key, (acc = { ms: [], partial: 0, hedged: 0, fallback_used: 0, denied: 0 }));
+      return acc;
+    };
+
+    /** One round on a fresh gateway; health issues counted from each answer. */
+    const gatewayRound = async (path: string, hedge: boolean, slow: boolean, n: number, warm: number): Promise<void> => {
+      const gw = await startGateway({ listen: '127.0.0.1:0', assignment: c.store, logger: c.logger, ...(hedge ? {} : { reliability: { hedge: false } }) });
+      const client = new GatewayClient(gw.address);
+      const acc = accOf(path, slow);
+      let counting = false;
+      try {
+        const r = await measure(`${path}`, slow, n, warm, async () => {
+          const res = await client.instant({ query: `${METRIC}[10m]`, timeMs: end });
+          if (counting) {
+            for (const i of res.health?.issues ?? []) {
+              if (i.kind === 'hedged') acc.hedged++;
+              if (i.kind === 'fallback_used') acc.fallback_used++;
+            }
+          }
+          return { series: res.matrix.length, partial: !!res.health?.partial };
+        }, () => (counting = true));
+        acc.ms.push(...r.ms);
+        acc.partial += r.partial;
+      } finally {
+        client.close();
+        await gw.stop();
+      }
+    };
+
     const variants = [
       { path: 'executor', rank: true },
       { path: 'executor, static replica order (hedging only)', rank: false },
     ];
-    type Acc = { ms: number[]; partial: number; hedged: number; fallback_used: number; denied: number };
-    const pooled = new Map<string, Acc>();
-    const perRound = Math.max(1, Math.ceil(queries / rounds));
+    const perRound = (total: number): number => Math.max(1, Math.ceil(total / rounds));
     for (let round = 0; round < rounds; round++) {
-      for (const v of variants) {
-        for (const slow of [false, true]) {
-          const ex = new ExecutorPath(c.ranges, addressOf, v.rank);
-          try {
-            const r = await measure(`${v.path} round ${round + 1}`, slow, perRound, warmup, () => ex.query(start, end), () => ex.resetCounts());
-            const key = `${v.path}|${slow ? slowName : 'healthy'}`;
-            const acc = pooled.get(key) ?? { ms: [], partial: 0, hedged: 0, fallback_used: 0, denied: 0 };
-            pooled.set(key, acc);
-            acc.ms.push(...r.ms);
-            acc.partial += r.partial;
-            acc.hedged += ex.hedged;
-            acc.fallback_used += ex.fallbacks;
-            acc.denied += ex.budget?.denied ?? 0;
-          } finally {
-            ex.close();
+      for (const slow of [false, true]) await gatewayRound('gateway', true, slow, perRound(queries), warmup);
+      if (executorQueries > 0) {
+        for (const v of variants) {
+          for (const slow of [false, true]) {
+            const ex = new ExecutorPath(c.ranges, addressOf, v.rank);
+            try {
+              const r = await measure(`${v.path} round ${round + 1}`, slow, perRound(executorQueries), warmup, () => ex.query(start, end), () => ex.resetCounts());
+              const acc = accOf(v.path, slow);
+              acc.ms.push(...r.ms);
+              acc.partial += r.partial;
+              acc.hedged += ex.hedged;
+              acc.fallback_used += ex.fallbacks;
+              acc.denied += ex.budget?.denied ?? 0;
+            } finally {
+              ex.close();
+            }
           }
         }
       }
-      opts.log(`executor round ${round + 1}/${rounds} done`);
+      opts.log(`round ${round + 1}/${rounds} done`);
     }
+    // No warm-up here: without hedging, the queries that meet the slow leaf as primary pay its
+    // delay in full until the resolver has seen it slow.
+    if (noHedgeQueries > 0) for (const slow of [false, true]) await gatewayRound('gateway, --no-hedge', false, slow, noHedgeQueries, 0);
     for (const [key, acc] of pooled) {
       const [path, name] = key.split('|') as [string, string];
-      report(path, name, acc.ms, acc.partial, { hedged: acc.hedged, fallback_used: acc.fallback_used, hedges_denied: acc.denied });
+      // hedges_denied is known only for the executor paths (the gateway's budget is internal).
+      report(path, name, acc.ms, acc.partial, { hedged: acc.hedged, fallback_used: acc.fallback_used, ...(path.startsWith('executor') ? { hedges_denied: acc.denied } : {}) });
     }
 
-    if (gatewayQueries > 0) {
-      for (const slow of [false, true]) {
-        const r = await measure('gateway', slow, gatewayQueries, 3, async () => {
-          const res = await c.client.instant({ query: `${METRIC}[10m]`, timeMs: end });
-          return { series: res.matrix.length, partial: !!res.health?.partial };
-        });
-        report('gateway (no hedging yet)', slow ? slowName : 'healthy', r.ms, r.partial);
-      }
-    }
-    const healthy = p99['executor/healthy']!;
-    const slowP99 = p99[`executor/${slowName}`]!;
+    const healthy = p99['gateway/healthy']!;
+    const slowP99 = p99[`gateway/${slowName}`]!;
+    const p50 = (path: string, name: string): number => Number(quantile(pooled.get(`${path}|${name}`)!.ms, 0.5).toFixed(2));
     return {
-      title: `tail: scatter selector (${nSeries} series × ${SAMPLES} samples), 4 real leaves over gRPC, RF=2, one leaf delayed ${delayMs} ms per request (delay proxy); executor = src/reliability fan-out (hedging, breakers, resolver)`,
+      title: `tail: scatter selector (${nSeries} series × ${SAMPLES} samples), 4 real leaves over gRPC, RF=2, one leaf delayed ${delayMs} ms per request (delay proxy); gateway = the real query path (hedging, breakers, resolver); executor = src/reliability called directly`,
       rows,
-      summary: { p99_healthy_ms: healthy, p99_slow_leaf_ms: slowP99, p99_ratio: Number((slowP99 / healthy).toFixed(3)) },
+      summary: {
+        p50_healthy_ms: p50('gateway', 'healthy'),
+        p50_slow_leaf_ms: p50('gateway', slowName),
+        p99_healthy_ms: healthy,
+        p99_slow_leaf_ms: slowP99,
+        p99_ratio: Number((slowP99 / healthy).toFixed(3)),
+      },
     };
   } finally {
     await c.stop();
