@@ -15,6 +15,7 @@ import {
   LatencyTracker,
   PartialError,
   type CallInfo,
+  supersededError,
   type Child,
   type LeafCall,
 } from '../src/reliability/index.js';
@@ -293,5 +294,28 @@ describe('executeChildren', () => {
     expect(b.trySpend()).toBe(false);
     b.earn();
     expect(b.trySpend()).toBe(true);
+  });
+
+  it('claim: a hedge and its primary finishing in the same tick apply their side effects once', async () => {
+    // Both calls wait on one gate, so they finish together; each claims before "applying".
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    setTimeout(() => open(), 60);
+    const applied: string[] = [];
+    const call: LeafCall<string> = async (leaf, ids, signal, info) => {
+      await gate;
+      if (!info.claim()) throw supersededError();
+      applied.push(`${leaf}:${ids.join(',')}`); // the side effect (e.g. folding into a merger)
+      expect(info.claim()).toBe(true); // idempotent for the same call
+      return `${leaf}:${ids.join(',')}`;
+    };
+    breakers = new BreakerRegistry({ volumeThreshold: 1 });
+    const r = await executeChildren({ children: children({ r1: ['a', 'b'] }), call, breakers, hedge: { defaultDelayMs: 10, minDelayMs: 1 } });
+    expect(applied).toHaveLength(1);
+    expect(items(r)).toEqual(applied);
+    expect(r.health).toMatchObject({ expectedChildren: 1, completedChildren: 1, partial: false });
+    expect(kinds(r)).toContain('hedged:r1');
+    // The loser's "superseded" is not the leaf's fault: no breaker failure counted.
+    expect(breakers.describe().every((b) => b.failures === 0 && b.state === 'closed')).toBe(true);
   });
 });
