@@ -123,3 +123,11 @@ export function reliabilityOf(topology: Topology): GatewayReliability {
   if (!r) byTopology.set(topology, (r = new GatewayReliability()));
   return r;
 }
+
+/**
+ * The deadline bounds a new QueryContext should get from its gateway (spread into
+ * `QueryContextInit`): the server maximum and the soft fraction.
+ */
+export function contextLimits(topology: Topology): { maxTimeoutMs: number; softFraction: number } {
+  return { ...reliabilityOf(topology).deadlineOptions };
+}
