@@ -184,6 +184,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       leaves.push({ id, pid: p.child.pid!, grpc: m[1]!, ...(m[2] ? { http: m[2] } : {}) });
     }
 
+    // With etcd, gateways bootstrap ranges over the leaves registered at that moment: wait for all.
+    if (usesEtcd) await waitForEtcdLeaves(etcd!.clientUrl, nLeaves, 30_000);
+
     const gwProcs = Array.from({ length: nGateways }, (_, i) => {
       const id = `gateway-${i + 1}`;
       const args = [CANOPY_BIN, 'gateway', '--grpc-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--replication', String(opts.replication ?? 1)];
@@ -202,6 +205,28 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     await stop();
     throw e;
   }
+}
+
+/** Polls etcd (its JSON gateway, /v3/kv/range) until `n` leaves are registered under /canopy/v1/leaves/. */
+async function waitForEtcdLeaves(clientUrl: string, n: number, timeoutMs: number): Promise<void> {
+  const b64 = (x: string): string => Buffer.from(x).toString('base64');
+  const until = Date.now() + timeoutMs;
+  let count = 0;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(`${clientUrl}/v3/kv/range`, {
+        method: 'POST',
+        body: JSON.stringify({ key: b64('/canopy/v1/leaves/'), range_end: b64('/canopy/v1/leaves0'), count_only: true }),
+        signal: AbortSignal.timeout(2000),
+      });
+      count = Number(((await r.json()) as { count?: string }).count ?? 0);
+      if (count >= n) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`only ${count} of ${n} leaves registered in etcd within ${timeoutMs} ms`);
 }
 
 /** Polls a URL until it answers 200 (bounded). */
@@ -237,7 +262,7 @@ async function main(): Promise<void> {
   });
   const state = { etcd: cluster.etcd?.clientUrl ?? null, usesEtcd: cluster.usesEtcd, leaves: cluster.leaves, gateways: cluster.gateways };
   if (stateIdx >= 0) writeFileSync(args[stateIdx + 1]!, JSON.stringify(state, null, 2));
-  process.stdout.write(`canopy local cluster up${cluster.etcd ? `, etcd ${cluster.etcd.clientUrl}${cluster.usesEtcd ? '' : ' (daemons use static leaf lists)'}` : ''}\n`);
+  process.stdout.write(`canopy local cluster up${cluster.etcd ? `, etcd ${cluster.etcd.clientUrl}${cluster.usesEtcd ? ' (leaves register there, gateways read the range assignment from it)' : ' (daemons use static leaf lists)'}` : ''}\n`);
   for (const l of cluster.leaves) process.stdout.write(`  ${l.id}  gRPC ${l.grpc}  HTTP ${l.http ?? '-'}  pid ${l.pid}\n`);
   for (const g of cluster.gateways) process.stdout.write(`  ${g.id}  gRPC ${g.grpc}  HTTP ${g.http}  pid ${g.pid}\n`);
   process.stdout.write(`Prometheus data source / remote write: http://${cluster.gateways[0]!.http}  (remote write: /api/v1/write)\nstop with Ctrl-C\n`);

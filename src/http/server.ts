@@ -66,15 +66,19 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
       if (size > max) {
+        // Stop buffering but keep draining, so that the 413 answer reaches the client.
+        req.off('data', onData);
+        req.resume();
+        chunks.length = 0;
         reject(new HttpError(413, `request body larger than ${max} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
