@@ -617,24 +617,33 @@ export class DurableSeriesStore {
     const newLimit = Math.floor((this.maxT - B / 2) / B) * B; // blocks ending at or before this are done
     const limit = Number.isFinite(newLimit) && newLimit > this.persistedUntil ? newLimit : this.persistedUntil;
     if (!Number.isFinite(limit)) return;
-    // Group in-memory data by block (chunks never span blocks). Chunks stay readable in memory
-    // until their block is loaded; then both swap in one synchronous step.
+    // From now on writes below `limit` are refused (inserts become late data); the blocks below
+    // are being written. Set first: grouping yields to the event loop.
+    this.persistedUntil = limit;
+    // Group in-memory data by block (chunks never span blocks), one row per series and block: a
+    // series' chunks of one block are re-encoded as one chunk (fewer rows, better compression).
+    // Chunks stay readable in memory until their block is loaded; then both swap in one
+    // synchronous step.
     const byBlock = new Map<number, { rows: ChunkRow[]; series: Map<number, SeriesRow> }>();
     const flushed = new Set<MemChunk>();
-    for (const s of this.byId.values()) {
+    let n = 0;
+    for (const s of [...this.byId.values()]) {
       if ((s.headBlock + 1) * B <= limit) s.seal(true); // an idle head: seal and release its columns
-      for (const c of s.chunks) {
-        const b = Math.floor(c.minT / B) * B;
+      const cs = s.chunks;
+      for (let i = 0; i < cs.length; ) {
+        const b = Math.floor(cs[i]!.minT / B) * B;
         if (b + B > limit) break;
+        let j = i + 1;
+        while (j < cs.length && Math.floor(cs[j]!.minT / B) * B === b) j++;
         let g = byBlock.get(b);
         if (!g) byBlock.set(b, (g = { rows: [], series: new Map() }));
-        g.rows.push({ seriesId: s.id, minT: c.minT, maxT: c.maxT, count: c.count, flags: 0, data: c.data });
+        g.rows.push(j - i === 1 ? { seriesId: s.id, minT: cs[i]!.minT, maxT: cs[i]!.maxT, count: cs[i]!.count, flags: 0, data: cs[i]!.data } : this.joinChunks(s.id, cs, i, j));
         g.series.set(s.id, { id: s.id, tenant: s.tenant, labels: s.labels });
-        flushed.add(c);
+        for (let k = i; k < j; k++) flushed.add(cs[k]!);
+        i = j;
       }
+      if (++n % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
     }
-    // From now on writes below `limit` are refused (inserts become late data); the blocks below are being written.
-    this.persistedUntil = limit;
     if (byBlock.size === 0) return;
     const loaded: PersistedBlock[] = [];
     for (const b of [...byBlock.keys()].sort((x, y) => x - y)) {
@@ -656,6 +665,19 @@ export class DurableSeriesStore {
     this.blocks.sort((a, b) => a.meta.minT - b.meta.minT || a.seq - b.seq);
     // Drop exactly the chunks written (a chunk replaced meanwhile by a late merge stays in memory).
     for (const s of this.byId.values()) if (s.chunks.length > 0 && flushed.has(s.chunks[0]!)) s.chunks = s.chunks.filter((c) => !flushed.has(c));
+  }
+
+  /** Chunks [i, j) of one series (one block) decoded and re-encoded as one chunk row. */
+  private joinChunks(seriesId: number, cs: readonly MemChunk[], i: number, j: number): ChunkRow {
+    let total = 0;
+    for (let k = i; k < j; k++) total += cs[k]!.count;
+    if (this.scratchT.length < total) {
+      this.scratchT = new Float64Array(total);
+      this.scratchV = new Float64Array(total);
+    }
+    let off = 0;
+    for (let k = i; k < j; k++) off += decodeChunk(cs[k]!.data, this.scratchT, this.scratchV, off);
+    return { seriesId, minT: cs[i]!.minT, maxT: cs[j - 1]!.maxT, count: total, flags: 0, data: encodeChunk(this.scratchT, this.scratchV, 0, total) };
   }
 
   private applyRetention(): void {
