@@ -20,7 +20,7 @@ describe('atVariants', () => {
     expect(b).toMatchObject({ lhs: { at: { kind: 'time', ms: 50_000 } }, rhs: { at: { kind: 'time', ms: 100_000 } } });
     const c = parse(pinned('sum_over_time(m[5m:1m])', 100_000)!);
     expect(c).toMatchObject({ args: [{ kind: 'SubqueryExpr', at: { kind: 'time', ms: 100_000 }, expr: { kind: 'VectorSelector' } }] });
-    expect((c as { args: { expr: { at?: unknown } }[] }).args[0]!.expr.at).toBeUndefined();
+    expect((c as unknown as { args: { expr: { at?: unknown } }[] }).args[0]!.expr.at).toBeUndefined();
   });
   it('makes no variants for time-dependent functions outside subqueries', () => {
     expect(pinned('time()', 60_000)).toBeNull();
