@@ -208,6 +208,8 @@ describe('series, labels, metadata, buildinfo', () => {
     expect(Object.keys(b.json.data).sort()).toEqual(['branch', 'buildDate', 'buildUser', 'goVersion', 'revision', 'version']);
     expect((await get('/api/v1/rules')).json).toEqual({ status: 'success', data: { groups: [] } });
     expect((await post('/api/v1/query_exemplars', { query: 'up' })).json).toEqual({ status: 'success', data: [] });
+    expect((await get(`/api/v1/format_query?query=${encodeURIComponent('sum by(job)(rate(x[5m]))')}`)).json).toEqual({ status: 'success', data: 'sum by (job) (rate(x[5m]))' });
+    expect((await get('/api/v1/format_query?query=sum(')).status).toBe(400);
   });
 });
 

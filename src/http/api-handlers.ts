@@ -3,7 +3,7 @@
  * Prometheus's parameter handling, validation order and messages (web/api/v1/api.go).
  */
 import { CanopyError, compileMatcher, ExecutionError, InvalidArgumentError, validateTenant, type Matcher } from '../model/index.js';
-import { parseSeriesSelector } from '../promql/index.js';
+import { formatExpr, parse as parsePromQL, parseSeriesSelector } from '../promql/index.js';
 import type { ApiQueryOptions, PromApiBackend, QuerySpec } from './backend.js';
 import type { MetadataStore } from './metadata-store.js';
 import { durationParam, FormParams, invalidParam, limitParam, MAX_TIME_MS, MIN_TIME_MS, parseDuration, parseTime, requiredTimeParam, timeParam } from './params.js';
@@ -231,6 +231,17 @@ function optionalInt(p: FormParams, name: string, def: number): number {
   const n = Number(v);
   if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`invalid ${name}: ${JSON.stringify(v)}`);
   return n;
+}
+
+/** /api/v1/format_query: the query pretty-printed (Grafana's "format query" button). */
+export function handleFormatQuery(r: ApiRequest): Reply {
+  let text: string;
+  try {
+    text = formatExpr(parsePromQL(r.params.get('query')));
+  } catch (e) {
+    throw queryError(e);
+  }
+  return ok(successJson({ data: JSON.stringify(text) }));
 }
 
 export interface BuildInfo {

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { EMPTY_ENDPOINTS, handleBuildInfo, handleLabels, handleLabelValues, handleMetadata, handleQuery, handleQueryRange, handleSeries, type ApiRequest, type BuildInfo, type Reply } from './api-handlers.js';
+import { EMPTY_ENDPOINTS, handleBuildInfo, handleFormatQuery, handleLabels, handleLabelValues, handleMetadata, handleQuery, handleQueryRange, handleSeries, type ApiRequest, type BuildInfo, type Reply } from './api-handlers.js';
 import type { PromApiBackend, ReadyState } from './backend.js';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.js';
 import { MetadataStore } from './metadata-store.js';
@@ -131,6 +131,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         return { route: { kind: 'api', handler: 'labels', methods: rw, run: handleLabels } };
       case '/api/v1/metadata':
         return { route: { kind: 'api', handler: 'metadata', methods: ['GET'], run: handleMetadata } };
+      case '/api/v1/format_query':
+        return { route: { kind: 'api', handler: 'format_query', methods: rw, run: handleFormatQuery } };
       case '/api/v1/status/buildinfo':
         return { route: { kind: 'api', handler: 'buildinfo', methods: ['GET'], run: () => handleBuildInfo(buildInfo) } };
       case '/api/v1/write':
