@@ -246,6 +246,7 @@ describe('ops endpoints and unknown routes', () => {
     expect(m).toMatch(/canopy_gateway_query_fanout_children_count \d+/);
     expect(m).toMatch(/canopy_gateway_remote_write_samples_total\{outcome="accepted"\} \d+/);
     expect(m).toMatch(/canopy_gateway_leaf_state\{leaf="leaf-1",state="up"\} 1/);
+    expect(m).toMatch(/canopy_breaker_state\{leaf="leaf-\d"\} 0/); // src/reliability's breakers, on the gateway's registry
     expect(m).toMatch(/process_cpu_user_seconds_total/);
     const h = await fetch(`${base}/-/healthy`);
     expect(h.status).toBe(200);
