@@ -199,6 +199,8 @@ describe('fault injection: real leaf processes, RF=2', () => {
     const ex = await client.explain('up', T0);
     expect(ex.text, ex.text).toMatch(/leaf leaf-2: breaker=open/);
     expect(JSON.parse(ex.json).reliability.leaves).toContainEqual(expect.objectContaining({ leafId: 'leaf-2', breaker: 'open' }));
+    // The resolver's read order: r2 = [leaf-2, leaf-0] in the assignment, leaf-0 first while leaf-2's breaker is open.
+    expect(ex.text).toMatch(/range r2: primary=leaf-0 fallbacks=\[leaf-2\]/);
     expect(await metricValue(gw, 'canopy_breaker_state', { leaf: 'leaf-2' })).toBe(2);
     // While open: no call reaches leaf-2, answers stay complete.
     const before = await metricValue(gw, 'canopy_gateway_leaf_calls_total', { leaf: 'leaf-2' });

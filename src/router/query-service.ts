@@ -99,7 +99,7 @@ export function queryService(deps: QueryDeps): QueryHandlers {
       const evalLine = isRange
         ? `Evaluation: range [${isoTime(Number(req.startMs))}, ${isoTime(Number(req.endMs))}] step ${Number(req.stepMs)}ms`
         : `Evaluation: instant at ${req.timeMs ? isoTime(Number(req.timeMs)) : 'now'}`;
-      const rel = explainReliability(deps.topology);
+      const rel = explainReliability(deps.topology, ctx.tenant);
       let text = `${describePlan(plan)}\n${evalLine}\n${rel.text}`;
       const json: Record<string, unknown> = { ...planToJson(plan), evaluation: isRange ? { startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) } : { timeMs: Number(req.timeMs) || null }, reliability: rel.json };
       if (req.analyze) {
