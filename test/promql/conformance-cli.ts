@@ -14,7 +14,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatExpr, parse } from '../../src/promql/index.js';
 import { engineTarget } from './engine-target.js';
-import { gatewayTarget } from './gateway-target.js';
 import { failureText, fileTable, markdownSummary, summaryJson } from './report.js';
 import { runScripts } from './runner.js';
 import { loadEvalIndex, loadScriptFiles, TESTDATA_DIR } from './suite.js';
@@ -46,7 +45,8 @@ async function main(): Promise<void> {
     process.stderr.write(`--target must be engine or gateway\n`);
     process.exit(2);
   }
-  const gw = targetName === 'gateway' ? await gatewayTarget() : null;
+  // Loaded lazily: the engine run must not depend on the distributed code paths importing cleanly.
+  const gw = targetName === 'gateway' ? await (await import('./gateway-target.js')).gatewayTarget() : null;
   const inner: QueryTarget = gw ?? engineTarget();
   const calls = { instant: 0, range: 0 };
   const target: QueryTarget = {
