@@ -40,6 +40,8 @@ describe('balancer policy', () => {
     expect(planActions({ ...s, movesInFlight: 1 }, { rebalance: false })).toEqual([]);
     // A missing leaf that is not yet dead (grace period) is left alone.
     expect(planActions({ ...s, dead: new Set() }, { rebalance: false })).toEqual([]);
+    // No live available replica to copy from (RF 1 and its leaf died): nothing to do.
+    expect(planActions(state(initialRanges(['a', 'b']), ['b', 'd'], [], { dead: new Set(['a']) }), { rebalance: false })).toEqual([]);
     // No live leaf outside the replica set: nothing to do.
     expect(planActions(state(initialRanges(['a', 'b'], { replicationFactor: 2 }), ['a'], [], { dead: new Set(['b']) }), { rebalance: false })).toEqual([]);
   });

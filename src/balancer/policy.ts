@@ -118,6 +118,9 @@ export function planActions(state: ClusterState, policyIn: BalancerPolicy = {}):
     if (!movable(r)) continue;
     const deadReplica = r.replicas.find((x) => state.dead.has(x.leafId) && !live.has(x.leafId));
     if (!deadReplica) continue;
+    // Nothing to copy from (every available replica is gone): the range's data is lost until a
+    // leaf holding it comes back; do not churn on it.
+    if (!r.replicas.some((x) => x.state === 'available' && live.has(x.leafId))) continue;
     const to = targets(r)[0];
     if (to) plan({ kind: 'replace', rangeId: r.id, from: deadReplica.leafId, to });
   }
