@@ -9,15 +9,18 @@
  *  3. `to` pulls the range's history from an available live replica (Leaf.Transfer: chunked,
  *     resumable) and merges it with what arrived live (dedupe by timestamp);
  *  4. `to` becomes `available`, and `from` becomes `leaving` (or is removed if dead) (epoch+1);
- *  5. after `propagationMs` (reads in flight on `from` finish, gateways prefer `to`), `from` is
- *     removed (epoch+1); `from` notices it no longer holds the span and deletes the data
- *     (src/leaf/registration.ts).
+ *  5. after `propagationMs` (reads in flight on `from` finish, gateways prefer `to`), a catch-up
+ *     pass copies `from`'s samples of the last `catchUpWindowMs` into `to` again (merging is
+ *     idempotent), then `from` is removed (epoch+1); `from` notices it no longer holds the span
+ *     and deletes the data (src/leaf/registration.ts).
  * Every step is an `updateRanges` transaction checked against the current state: if the range
  * changed shape or lost `to` meanwhile, the move stops (rolling step 1 back when possible).
  *
  * Known limit: a gateway cut off from etcd for longer than `propagationMs` during step 2 may
- * still route writes without `to`; they land on `from` only and would be lost at step 5. Keep
- * `propagationMs` above the watch latency of a healthy cluster (default 1 s).
+ * still route writes without `to`; they land on `from` only. The catch-up pass of step 5 copies
+ * them if their timestamps are recent (real-time writes); older backfill written only through
+ * such a gateway would be lost at step 5. Keep `propagationMs` above the watch latency of a
+ * healthy cluster (default 1 s). A per-gateway acknowledgement barrier would close the gap.
  */
 import type { Logger } from 'pino';
 import { compareKeys } from '../model/index.js';
@@ -29,7 +32,9 @@ export interface MoverDeps {
   logger?: Logger;
   /** Wait for gateways to see a change before relying on it, ms (default 1,000). */
   propagationMs?: number;
-  /** Transfer chunk size, bytes (default: the leaf's, 1 MiB). */
+  /** Catch-up pass window before removing the old replica, ms (default 5 min; 0 = none). */
+  catchUpWindowMs?: number;
+  /** Transfer chunk size, bytes (default: the leaf's, 256 KiB). */
   chunkBytes?: number;
   signal?: AbortSignal;
 }
@@ -48,6 +53,8 @@ export interface MoveOutcome {
   source: string;
   samples: number;
   merged: number;
+  /** Samples the catch-up pass added (written to the old replica only). */
+  caughtUp: number;
   seconds: number;
 }
 
@@ -142,9 +149,28 @@ export async function moveReplica(deps: MoverDeps, req: MoveRequest): Promise<Mo
     return rollback(e);
   }
 
-  // 5. Remove the leaving replica once reads have moved off it.
+  // 5. Catch up, then remove the leaving replica once reads have moved off it.
+  let caughtUp = 0;
   if (fromLeaving) {
     await sleep(propagation);
+    const window = deps.catchUpWindowMs ?? 300_000;
+    const addrs = live();
+    if (window > 0 && addrs.has(req.from!) && addrs.has(req.to)) {
+      try {
+        const c = await pullRangeInto({
+          destAddress: addrs.get(req.to)!,
+          sourceAddress: addrs.get(req.from!)!,
+          range: { id: req.rangeId, ...shape! },
+          minTimeMs: Date.now() - window,
+          ...(deps.chunkBytes ? { chunkBytes: deps.chunkBytes } : {}),
+        });
+        caughtUp = c.merged;
+        if (caughtUp > 0) deps.logger?.warn({ range: req.rangeId, from: req.from, to: req.to, samples: caughtUp }, 'move: catch-up copied samples only the old replica had (a gateway saw the move late)');
+      } catch (e) {
+        // Keep the old replica (leaving, still written and readable as a fallback): retry later.
+        throw new MoveError(`range ${req.rangeId}: catch-up from ${req.from} failed, old replica kept as leaving: ${(e as Error).message}`);
+      }
+    }
     await store.updateRanges([req.rangeId], (cur) => {
       const r = cur.get(req.rangeId);
       if (!r || !r.replicas.some((x) => x.leafId === req.from && x.state === 'leaving')) return undefined;
@@ -153,5 +179,5 @@ export async function moveReplica(deps: MoverDeps, req: MoveRequest): Promise<Mo
   }
   const seconds = (performance.now() - started) / 1000;
   deps.logger?.info({ range: req.rangeId, from: req.from, to: req.to, source, samples: res.samples, merged: res.merged, seconds }, 'move done');
-  return { rangeId: req.rangeId, ...(req.from !== undefined ? { from: req.from } : {}), to: req.to, source, samples: res.samples, merged: res.merged, seconds };
+  return { rangeId: req.rangeId, ...(req.from !== undefined ? { from: req.from } : {}), to: req.to, source, samples: res.samples, merged: res.merged, caughtUp, seconds };
 }
