@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { KeyEncoder } from '../model/index.js';
 import { LeafClient } from '../rpc/index.js';
-import { RangeTable, type AssignmentStore } from '../shard/index.js';
+import { RangeTable, type AssignmentStore, type LeafRecord } from '../shard/index.js';
 
 export interface LeafHealth {
   up: boolean;
@@ -22,18 +22,30 @@ export interface LeafHealth {
  */
 export const DOWN_TTL_MS = 15_000;
 
+/**
+ * How long a leaf that disappeared from the store's membership (lease expired or revoked) stays
+ * routable while ranges still name it. A lease can lapse for a moment around an etcd outage and
+ * be re-granted a few seconds later; the leaf itself never stopped serving. A leaf that is really
+ * gone fails its calls either way (and the balancer re-replicates its ranges).
+ */
+export const LEAF_GRACE_MS = 30_000;
+
 export class Topology {
   readonly encoder: KeyEncoder;
   private current: RangeTable;
   private readonly clients = new Map<string, LeafClient>();
   private readonly health = new Map<string, LeafHealth>();
   private readonly unwatch: () => void;
+  /** Leaves seen registered, and since when they are missing (undefined: registered now). */
+  private readonly known = new Map<string, { rec: LeafRecord; goneAt?: number }>();
+  private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     /** The assignment store this view follows (also used by the Admin operations). */
     readonly store: AssignmentStore,
     targetLabels: readonly string[] | undefined,
     readonly logger: Logger,
+    private readonly opts: { leafGraceMs?: number } = {},
   ) {
     this.encoder = new KeyEncoder(targetLabels);
     this.current = this.rebuild();
@@ -89,12 +101,34 @@ export class Topology {
 
   close(): void {
     this.unwatch();
+    if (this.graceTimer) clearTimeout(this.graceTimer);
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
   }
 
   private rebuild(): RangeTable {
-    const t = new RangeTable(this.store.ranges(), this.store.leaves());
+    const ranges = this.store.ranges();
+    const now = Date.now();
+    const leaves = this.store.leaves();
+    const live = new Set(leaves.map((l) => l.id));
+    for (const l of leaves) this.known.set(l.id, { rec: l });
+    const named = new Set(ranges.flatMap((r) => r.replicas.map((x) => x.leafId)));
+    let nextExpiry = Infinity;
+    for (const [id, k] of this.known) {
+      if (live.has(id)) continue;
+      k.goneAt ??= now;
+      const grace = this.opts.leafGraceMs ?? LEAF_GRACE_MS;
+      if (now - k.goneAt < grace && named.has(id)) {
+        leaves.push(k.rec);
+        nextExpiry = Math.min(nextExpiry, k.goneAt + grace);
+      } else this.known.delete(id);
+    }
+    if (nextExpiry < Infinity) {
+      if (this.graceTimer) clearTimeout(this.graceTimer);
+      this.graceTimer = setTimeout(() => (this.current = this.rebuild()), nextExpiry - now + 10);
+      this.graceTimer.unref();
+    }
+    const t = new RangeTable(ranges, leaves);
     const problems = t.validate();
     if (problems.length > 0) this.logger.warn({ problems }, 'range assignment does not tile the key space');
     // Drop clients of leaves that left.
