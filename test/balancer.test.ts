@@ -10,7 +10,7 @@ import { Balancer } from '../src/balancer/index.js';
 import { drainCommand, moveCommand, rangesCommand, splitCommand } from '../src/cli/cmd-admin.js';
 import type { Io } from '../src/cli/io.js';
 import { encodeTuple, formatKey } from '../src/model/index.js';
-import { MemoryAssignmentStore } from '../src/shard/index.js';
+import { initialRanges, MemoryAssignmentStore } from '../src/shard/index.js';
 import { AckedWriter, checkExactlyOnce, silent, startCpCluster, testSeries, waitFor, type CpCluster } from './helpers/etcd-cluster.js';
 import { gatewayCount } from './helpers/etcd-scenarios.js';
 
@@ -97,5 +97,23 @@ describe('balancer', () => {
     expect(await checkExactlyOnce(c, w)).toEqual({ checked: w.total, lost: 0, duplicated: 0 });
     await waitFor(() => c.leaves.get('leaf-1')!.handle.store.stats('default').samples === 0, 5_000, 'drained leaf drops its data');
     expect(await gatewayCount(c, w)).toBe(w.total);
+  });
+});
+
+describe('balancer recovery', () => {
+  it('removes an initializing replica left behind by a crashed mover, then plans the range again', async () => {
+    const store = new MemoryAssignmentStore({ ranges: initialRanges(['a', 'b']) });
+    await store.registerLeaf({ id: 'a', address: '127.0.0.1:1' });
+    await store.registerLeaf({ id: 'b', address: '127.0.0.1:2' });
+    // A mover crashed after step 1: b is initializing in r0 and nothing fills it.
+    await store.updateRanges(['r0'], (cur) => ({ put: [{ ...cur.get('r0')!, replicas: [...cur.get('r0')!.replicas, { leafId: 'b', state: 'initializing' }], epoch: 2 }] }));
+    const b = new Balancer({ store, logger: silent, staleInitializingMs: 200, rebalance: false });
+    await b.tick();
+    expect(store.ranges()[0]!.replicas.map((x) => x.state)).toEqual(['available', 'initializing']);
+    await new Promise((r) => setTimeout(r, 250));
+    await b.tick();
+    expect(store.ranges()[0]!.replicas).toEqual([{ leafId: 'a', state: 'available' }]);
+    expect(store.ranges()[0]!.epoch).toBe(3);
+    await store.close();
   });
 });

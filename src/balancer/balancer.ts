@@ -33,6 +33,13 @@ export interface BalancerOptions extends BalancerPolicy {
    * not trigger a second split or a move back.
    */
   cooldownMs?: number;
+  /**
+   * An initializing replica with no move of this balancer behind it (its mover crashed, or lost
+   * leadership) is removed after this long, ms (default 10 min), so the range can be planned
+   * again. It must exceed the longest move another process (an operator's `canopy move` through a
+   * gateway) may be running: the mover has no heartbeat in the store.
+   */
+  staleInitializingMs?: number;
 }
 
 export interface ActionRecord {
@@ -48,6 +55,7 @@ export class Balancer {
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly draining = new Set<string>();
   private readonly cooldown = new Map<string, number>();
+  private readonly orphanSince = new Map<string, number>();
   private campaign: LeaderCampaign | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
@@ -106,6 +114,7 @@ export class Balancer {
       if (now - since >= (this.opts.deadAfterMs ?? 10_000)) dead.add(id);
     }
     for (const id of this.missingSince.keys()) if (!named.has(id)) this.missingSince.delete(id);
+    await this.abandonOrphans(now);
     const moves = [...this.busy.keys()].length;
     const busy = new Set(this.busy.keys());
     for (const [id, until] of this.cooldown) {
@@ -167,6 +176,31 @@ export class Balancer {
 
   undrain(leafId: string): void {
     this.draining.delete(leafId);
+  }
+
+  /** Rolls back initializing replicas that no move of ours is filling (see staleInitializingMs). */
+  private async abandonOrphans(now: number): Promise<void> {
+    const seen = new Set<string>();
+    for (const r of this.opts.store.ranges()) {
+      for (const x of r.replicas) {
+        if (x.state !== 'initializing' || this.busy.has(r.id)) continue;
+        const key = `${r.id}/${x.leafId}`;
+        seen.add(key);
+        const since = this.orphanSince.get(key) ?? now;
+        this.orphanSince.set(key, since);
+        if (now - since < (this.opts.staleInitializingMs ?? 600_000)) continue;
+        this.logger.warn({ range: r.id, leaf: x.leafId }, 'removing an initializing replica no move is filling');
+        await this.opts.store
+          .updateRanges([r.id], (cur) => {
+            const c = cur.get(r.id);
+            if (!c || !c.replicas.some((y) => y.leafId === x.leafId && y.state === 'initializing')) return undefined;
+            return { put: [{ ...c, replicas: c.replicas.filter((y) => y.leafId !== x.leafId), epoch: c.epoch + 1 }] };
+          })
+          .catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'could not remove an orphaned initializing replica'));
+        this.orphanSince.delete(key);
+      }
+    }
+    for (const k of this.orphanSince.keys()) if (!seen.has(k)) this.orphanSince.delete(k);
   }
 
   private runMove(rangeId: string, from: string | undefined, to: string): Promise<MoveOutcome> {
