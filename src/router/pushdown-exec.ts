@@ -46,7 +46,8 @@ export interface FragmentStats {
 }
 
 /** Union of several selectors' fan-outs (a fragment reads every range any of its selectors needs). */
-export function unionFanout(fs: readonly SelectorFanout[]): SelectorFanout {
+export function unionFanout(all: readonly SelectorFanout[]): SelectorFanout {
+  const fs = [...new Map(all.map((f) => [f.selector, f])).values()];
   if (fs.length === 1) return fs[0]!;
   const byId = new Map<string, SelectorFanout['ranges'][number]>();
   for (const f of fs) for (const r of f.ranges) byId.set(r.rangeId, r);

@@ -48,7 +48,7 @@ export function newContext(deps: QueryDeps, opts: QueryOptionsIn, parentSignal?:
   });
 }
 
-function engineOptionsFor(deps: QueryDeps, opts: QueryOptionsIn): EngineOptions {
+export function engineOptionsFor(deps: QueryDeps, opts: QueryOptionsIn): EngineOptions {
   const o: EngineOptions = { ...deps.engine };
   if (opts?.lookbackDeltaMs && opts.lookbackDeltaMs > 0) o.lookbackDeltaMs = Number(opts.lookbackDeltaMs);
   if (opts?.maxSamples && opts.maxSamples > 0) o.maxSamples = Number(opts.maxSamples);

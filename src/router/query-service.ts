@@ -6,7 +6,8 @@ import { parse, parseSeriesSelector } from '../promql/index.js';
 import { describePlan, planQuery, planToJson } from '../planner/index.js';
 import type { QueryHandlers } from '../rpc/gen/canopy/v1/Query.js';
 import type { QueryContext, QueryHealthOut } from './query-context.js';
-import { checkHealth, checkRange, newContext, runQuery, type QueryDeps, type QueryOptionsIn, type QuerySpec } from './query-exec.js';
+import { checkHealth, checkRange, distributedPlanFor, engineOptionsFor, newContext, runQuery, type QueryDeps, type QueryOptionsIn, type QueryRun, type QuerySpec } from './query-exec.js';
+import { explainText } from './pushdown-explain.js';
 import { RemoteQuerier } from './remote-querier.js';
 import { explainReliability } from './reliability-explain.js';
 import { toQueryResponse } from './result-map.js';
@@ -102,12 +103,13 @@ export function queryService(deps: QueryDeps): QueryHandlers {
       const rel = explainReliability(deps.topology, ctx.tenant);
       let text = `${describePlan(plan)}\n${evalLine}\n${rel.text}`;
       const json: Record<string, unknown> = { ...planToJson(plan), evaluation: isRange ? { startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) } : { timeMs: Number(req.timeMs) || null }, reliability: rel.json };
+      const spec: QuerySpec = isRange
+        ? { kind: 'range', startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) }
+        : { kind: 'instant', timeMs: req.timeMs ? Number(req.timeMs) : Date.now() };
+      let run: QueryRun | undefined;
       if (req.analyze) {
         if (isRange) checkRange(Number(req.startMs), Number(req.endMs), Number(req.stepMs));
-        const spec: QuerySpec = isRange
-          ? { kind: 'range', startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) }
-          : { kind: 'instant', timeMs: req.timeMs ? Number(req.timeMs) : Date.now() };
-        const run = await runQuery(deps, req.query, spec, req.options, signal);
+        run = await runQuery(deps, req.query, spec, req.options, signal);
         const h = run.health;
         const s = run.ctx.stats;
         text +=
@@ -115,6 +117,15 @@ export function queryService(deps: QueryDeps): QueryHandlers {
           `\nHealth: ${h.completedChildren}/${h.expectedChildren} children complete${h.partial ? ' (partial)' : ''}, ${h.prunedByRange} pruned by range` +
           h.issues.map((i) => `\n  Issue: ${i.kind} range ${i.rangeId}${i.leafId ? ` leaf ${i.leafId}` : ''}: ${i.message}`).join('');
         json.analyze = { stats: s, health: h };
+      }
+      // The distributed plan: tree, fragments (grid, window, ranges, leaves) and, analyzed, their actuals.
+      try {
+        const dplan = run?.plan ?? distributedPlanFor(deps, req.query, expr, spec, req.options);
+        const dx = await explainText(dplan, spec, { topology: deps.topology, table: ctx.table, tenant: ctx.tenant, engine: engineOptionsFor(deps, req.options) }, run);
+        text += `\n${dx.text}`;
+        json.distributed = dx.json;
+      } catch (e) {
+        text += `\nPlan: not available (${e instanceof Error ? e.message : String(e)})`;
       }
       return { text, json: JSON.stringify(json) };
     }),
