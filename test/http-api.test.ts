@@ -104,6 +104,14 @@ describe('instant queries', () => {
     expect(r.json.data).toEqual({ resultType: 'vector', result: [{ metric: {}, value: [T0 / 1000 + 60, '4'] }] });
   });
 
+  it('gzips large answers for clients that accept it', async () => {
+    const r = await fetch(`${base}/api/v1/query_range?query=up&start=${T0 / 1000}&end=${T0 / 1000 + 150}&step=1`, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(r.headers.get('content-encoding')).toBe('gzip');
+    const j = (await r.json()) as Json; // fetch decompresses
+    expect(j.data.result).toHaveLength(4);
+    expect(j.data.result[0].values).toHaveLength(151);
+  });
+
   it('carries engine annotations as infos/warnings', async () => {
     const r = await get(`/api/v1/query?query=${encodeURIComponent('rate(up[1m])')}&time=${T0 / 1000 + 60}`);
     expect(r.status).toBe(200);

@@ -9,6 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { EMPTY_ENDPOINTS, handleBuildInfo, handleFormatQuery, handleLabels, handleLabelValues, handleMetadata, handleQuery, handleQueryRange, handleSeries, type ApiRequest, type BuildInfo, type Reply } from './api-handlers.js';
@@ -51,6 +53,9 @@ export interface HttpServerHandle {
 
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:7401';
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+/** API answers at least this large are gzipped for clients that accept it (Grafana does), as Prometheus does. */
+const GZIP_MIN_BYTES = 1024;
+const gzipAsync = promisify(gzip);
 const JSON_TYPE = 'application/json';
 
 class HttpError extends Error {
@@ -214,7 +219,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         const apiReq: ApiRequest = { params: new FormParams(...sources), tenant: tenantOf(req), signal, backend: backend!, metadata, now };
         try {
           const reply = await r.run(apiReq);
-          send(reply.status, reply.body, reply.contentType ?? JSON_TYPE);
+          if (reply.body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+            const zipped = await gzipAsync(reply.body, { level: 4 });
+            res.writeHead(reply.status, { 'Content-Type': reply.contentType ?? JSON_TYPE, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
+            res.end(zipped);
+          } else send(reply.status, reply.body, reply.contentType ?? JSON_TYPE);
           if (apiReq.fanout && (r.handler === 'query' || r.handler === 'query_range')) opts.onQuery?.(r.handler === 'query' ? 'instant' : 'range', apiReq.fanout);
           return [reply.status, r.handler];
         } catch (e) {
