@@ -27,11 +27,11 @@ import { CanopyError, UnavailableError } from '../model/index.js';
 import { fromServiceError, type LeafClient } from '../rpc/index.js';
 import type { KeyRange } from '../rpc/gen/canopy/v1/KeyRange.js';
 import type { RangeRoute, SelectorFanout } from '../planner/index.js';
-import { executeChildren, FAILURE_KINDS, NOT_LEAF_FAULT, planChildren, supersededError, type CallInfo } from '../reliability/index.js';
+import { executeChildren, FAILURE_KINDS, NOT_LEAF_FAULT, planChildren, supersededError, type CallInfo, type HealthIssue, type Resolution } from '../reliability/index.js';
 import type { ReplicaState } from '../shard/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import { abortMessage, type QueryContext } from './query-context.js';
-import { reliabilityOf } from './reliability-state.js';
+import { reliabilityOf, type GatewayReliability } from './reliability-state.js';
 import type { Topology } from './topology.js';
 
 export type ChildCall<T> = (client: LeafClient, ranges: KeyRange[], leafId: string) => Promise<T>;
@@ -75,6 +75,29 @@ function rangeReplicas(ctx: QueryContext, r: RangeRoute): { leafId: string; stat
   return assigned.replicas.filter((x) => x.state !== 'initializing' && !seen.has(x.leafId) && seen.add(x.leafId)).map((x) => ({ leafId: x.leafId, state: x.state }));
 }
 
+/**
+ * The read order of each range's replicas (src/reliability's resolver: state, time coverage,
+ * breaker, latency/load), each range over its own coverage window (reliability-coverage.ts).
+ * Shared by the fan-out and Explain.
+ */
+export function planReadOrder(
+  rel: GatewayReliability,
+  tenant: string,
+  ranges: readonly { id: string; replicas: readonly { leafId: string; state: ReplicaState }[] }[],
+  now = Date.now(),
+): { children: { id: string; replicas: string[] }[]; issues: HealthIssue[]; resolutions: Resolution[] } {
+  const base = { breakerState: (id: string) => rel.breakers.state(id), ewma: (id: string) => rel.latency.ewma(id), inflight: (id: string) => rel.latency.inflight(id) };
+  const out = { children: [] as { id: string; replicas: string[] }[], issues: [] as HealthIssue[], resolutions: [] as Resolution[] };
+  for (const range of ranges) {
+    const cov = rel.coverage?.rangeCoverage(tenant, range.id, range.replicas.map((x) => x.leafId), now);
+    const p = planChildren([range], cov ? { ...base, start: cov.start, end: cov.end, coverage: (leafId) => cov.coverage(leafId) } : { ...base, start: now, end: now });
+    out.children.push(...p.children);
+    out.issues.push(...p.issues);
+    out.resolutions.push(...p.resolutions);
+  }
+  return out;
+}
+
 export async function executeFanout<T>(
   ctx: QueryContext,
   topology: Topology,
@@ -91,10 +114,7 @@ export async function executeFanout<T>(
   if (fanout.ranges.length === 0) return [];
 
   const byId = new Map(fanout.ranges.map((r) => [r.rangeId, r]));
-  const { children, issues } = planChildren(
-    fanout.ranges.map((r) => ({ id: r.rangeId, replicas: rangeReplicas(ctx, r) })),
-    { start: ctx.deadlines.startedAt, end: ctx.deadlines.startedAt, breakerState: (id) => rel.breakers.state(id), ewma: (id) => rel.latency.ewma(id), inflight: (id) => rel.latency.inflight(id) },
-  );
+  const { children, issues, resolutions } = planReadOrder(rel, ctx.tenant, fanout.ranges.map((r) => ({ id: r.rangeId, replicas: rangeReplicas(ctx, r) })));
   for (const i of issues) ctx.note(i);
   rel.probeHalfOpen(new Set(children.flatMap((c) => c.replicas)), topology);
 
@@ -144,5 +164,25 @@ export async function executeFanout<T>(
     ctx.cancel('partial response aborted');
     throw new UnavailableError(abortMessage(failures[0]!), { health: ctx.health() });
   }
+  noteShortHistory(ctx, resolutions, res.results);
   return res.results.flatMap((r) => r.items);
+}
+
+/**
+ * `incomplete_coverage` for ranges answered by a fallback or hedge replica that holds less of
+ * the range's history than the primary would have (the primary's own shortfall is noted by
+ * planChildren already).
+ */
+function noteShortHistory(ctx: QueryContext, resolutions: readonly Resolution[], results: readonly { leafId: string; childIds: readonly string[] }[]): void {
+  const byRange = new Map(resolutions.map((r) => [r.rangeId, r]));
+  for (const r of results) {
+    for (const id of r.childIds) {
+      const res = byRange.get(id);
+      if (!res || res.primary === r.leafId) continue;
+      const rank = res.ranked.find((x) => x.leafId === r.leafId);
+      if (rank && rank.coverage < 0.995) {
+        ctx.note({ kind: 'incomplete_coverage', rangeId: id, leafId: r.leafId, message: `answered by replica ${r.leafId}, which holds ${Math.round(rank.coverage * 100)}% of the range's history (its peers hold more)` });
+      }
+    }
+  }
 }

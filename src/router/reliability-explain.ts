@@ -7,9 +7,11 @@
  *     range r0: primary=leaf-0 fallbacks=[leaf-1] coverage=100% state=available
  *
  * The range lines are the resolver's current read order (what a fan-out would use now) for the
- * tenant's ranges: read replicas only (never initializing), ranked by state, breaker, latency.
+ * tenant's ranges: read replicas only (never initializing), ranked by state, time coverage,
+ * breaker, latency.
  */
-import { describeLeaves, describeResolutions, planChildren } from '../reliability/index.js';
+import { describeLeaves, describeResolutions } from '../reliability/index.js';
+import { planReadOrder } from './fanout-exec.js';
 import { reliabilityOf } from './reliability-state.js';
 import type { Topology } from './topology.js';
 
@@ -22,10 +24,10 @@ export function explainReliability(topology: Topology, tenant?: string): Reliabi
   const rel = reliabilityOf(topology);
   const table = topology.table;
   const tenantRanges = tenant === undefined ? [] : table.overlapping(topology.encoder.tenantSpan(tenant));
-  const now = Date.now();
-  const { resolutions } = planChildren(
+  const { resolutions } = planReadOrder(
+    rel,
+    tenant ?? '',
     tenantRanges.map((r) => ({ id: r.id, replicas: r.replicas.filter((x) => x.state !== 'initializing') })),
-    { start: now, end: now, breakerState: (id) => rel.breakers.state(id), ewma: (id) => rel.latency.ewma(id), inflight: (id) => rel.latency.inflight(id) },
   );
   const ids = [...new Set([...topology.table.leaves().map((l) => l.id), ...rel.breakers.describe().map((b) => b.leafId)])].sort();
   const b = new Map(rel.breakers.describe().map((x) => [x.leafId, x]));

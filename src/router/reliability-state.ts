@@ -21,6 +21,7 @@ import {
   type ReliabilityMetrics,
 } from '../reliability/index.js';
 import type { RangeTable } from '../shard/index.js';
+import { CoverageMonitor, DEFAULT_COVERAGE_POLL_MS } from './reliability-coverage.js';
 import type { Topology } from './topology.js';
 
 export interface ReliabilityOptions {
@@ -32,6 +33,8 @@ export interface ReliabilityOptions {
   maxTimeoutMs?: number;
   /** Soft deadline as a fraction of the hard one (default 0.5). */
   softFraction?: number;
+  /** Leaf Status poll for replica time coverage, ms (default 10 s; 0 = off). */
+  coveragePollMs?: number;
 }
 
 export class GatewayReliability {
@@ -41,8 +44,12 @@ export class GatewayReliability {
   readonly metrics: ReliabilityMetrics;
   readonly hedge: HedgeOptions | false;
   readonly deadlineOptions: Required<Pick<DeadlineOptions, 'maxTimeoutMs' | 'softFraction'>>;
+  readonly coveragePollMs: number;
+  /** Replica time coverage from the leaves' Status (set by attachReliability when polling is on). */
+  coverage: CoverageMonitor | undefined;
 
   constructor(opts: ReliabilityOptions = {}, registry?: Registry) {
+    this.coveragePollMs = opts.coveragePollMs ?? DEFAULT_COVERAGE_POLL_MS;
     this.breakers = new BreakerRegistry(opts.breaker ?? {}, registry);
     this.budget = new HedgeBudget(opts.hedgeBudget);
     this.metrics = createReliabilityMetrics(registry);
@@ -107,14 +114,20 @@ export class GatewayReliability {
 
   /** Stops the breakers' timers (gateway stop). */
   close(): void {
+    this.coverage?.stop();
     this.breakers.close();
   }
 }
 
 const byTopology = new WeakMap<Topology, GatewayReliability>();
 
+/** Makes `r` the reliability state of the gateway owning `topology` and starts its coverage poll. */
 export function attachReliability(topology: Topology, r: GatewayReliability): GatewayReliability {
   byTopology.set(topology, r);
+  if (r.coveragePollMs > 0 && !r.coverage) {
+    r.coverage = new CoverageMonitor(topology, r.coveragePollMs);
+    r.coverage.start();
+  }
   return r;
 }
 
