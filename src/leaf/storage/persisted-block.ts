@@ -6,10 +6,13 @@
  */
 import * as fs from 'node:fs';
 import path from 'node:path';
-import { decodeChunkTable, decodeSeriesTable, encodeChunkTable, encodeSeriesTable, type ChunkColumns, type ChunkRow, type SeriesRow } from './block-format.js';
+import { chunkData, decodeChunkTable, decodeSeriesTable, encodeChunkTable, encodeSeriesTable, type ChunkColumns, type ChunkRow, type SeriesRow } from './block-format.js';
+import { decodeChunk } from './chunk-codec.js';
 import { listCompleteDirs, readAligned, readMeta, writeDirAtomic } from './block-dir.js';
 
 export const BLOCK_DIR = 'blocks';
+/** Fixed-width columns of one chunk row (series_id, min_t, max_t, count, flags, offset). */
+const BLOCK_ROW_BYTES = 29;
 
 export interface BlockMeta {
   version: 1;
@@ -90,6 +93,34 @@ export class PersistedBlock {
   static loadAll(storeDir: string): { block: PersistedBlock; series: SeriesRow[] }[] {
     const parent = path.join(storeDir, BLOCK_DIR);
     return listCompleteDirs(parent).map((name) => PersistedBlock.load(path.join(parent, name)));
+  }
+
+  /** The value series `id` has at exactly t in this block, or undefined (decodes one chunk). */
+  valueAt(id: number, t: number): number | undefined {
+    if (t < this.meta.minT || t >= this.meta.maxT) return undefined;
+    const r = this.rows.get(id);
+    if (!r) return undefined;
+    const c = this.chunks;
+    for (let i = r[0]; i < r[1]; i++) {
+      if (t < c.minT[i]! || t > c.maxT[i]!) continue;
+      const n = c.count[i]!;
+      const ts = new Float64Array(n);
+      const vs = new Float64Array(n);
+      decodeChunk(chunkData(c, i), ts, vs, 0);
+      const k = ts.indexOf(t);
+      if (k >= 0) return vs[k];
+    }
+    return undefined;
+  }
+
+  /** Samples, bytes (chunk bytes + fixed-width row columns) and first time of series `id` here. */
+  seriesTotals(id: number): { samples: number; bytes: number; minT: number } | undefined {
+    const r = this.rows.get(id);
+    if (!r) return undefined;
+    const c = this.chunks;
+    let samples = 0;
+    for (let i = r[0]; i < r[1]; i++) samples += c.count[i]!;
+    return { samples, bytes: c.offsets[r[1]]! - c.offsets[r[0]]! + BLOCK_ROW_BYTES * (r[1] - r[0]), minT: c.minT[r[0]]! };
   }
 
   remove(): void {

@@ -26,12 +26,14 @@ import { FLAG_HEAD, chunkData, type ChunkRow, type SeriesRow } from './block-for
 import { SNAP_DIR, readLatestSnapshot, writeSnapshot, type SnapshotMeta } from './snapshot-io.js';
 import { decodeChunk, encodeChunk } from './chunk-codec.js';
 import { BLOCK_DIR, PersistedBlock } from './persisted-block.js';
-import { MemSeries, type MemChunk } from './series-head.js';
+import { groupForFlush } from './block-flush.js';
+import { MemSeries } from './series-head.js';
 import { applySeriesSamples, type ApplyPolicy, type SeriesOutcome } from './series-apply.js';
 import { readSeries } from './series-read.js';
-import { REC_SAMPLES, REC_SERIES, decodeSeriesBody, encodeSamplesFrameColumns, encodeSeriesFrame, forEachSampleEntry, type SeriesRecord } from './wal-format.js';
+import { REC_SAMPLES, REC_SERIES, decodeSeriesBody, forEachSampleEntry } from './wal-format.js';
 import { replayWal, type ReplayResult } from './wal-replay.js';
 import { listSegments, segmentPath } from './wal-segments.js';
+import { WalCommitQueue } from './wal-commit.js';
 import { WalWriter, type FsyncPolicy } from './wal-writer.js';
 
 export interface StoreOptions {
@@ -110,8 +112,6 @@ export interface StoreStats {
 }
 
 const WAL_DIR = 'wal';
-/** Fixed-width columns of one block chunk row (series_id, min_t, max_t, count, flags, offset). */
-const BLOCK_ROW_BYTES = 29;
 
 export type { SeriesOutcome } from './series-apply.js';
 
@@ -134,11 +134,8 @@ export class DurableSeriesStore {
   private minT = Infinity;
   /** Undefined in memory-only mode. */
   private wal: WalWriter | undefined;
-  /** WAL records applied to memory and not yet handed to the writer (see commit). */
-  private pendingSeries: SeriesRecord[] = [];
-  private pendingEntries: { id: number; t: Float64Array; v: Float64Array }[] = [];
-  /** Resolves when every commit started so far is durable (commits resolve in order). */
-  private lastCommit: Promise<void> = Promise.resolve();
+  /** WAL records applied to memory and not yet handed to the writer (undefined in memory-only mode). */
+  private walQueue: WalCommitQueue | undefined;
   private walBytesAtSnapshot = 0;
   private maintenance: Promise<void> = Promise.resolve();
   private maintenanceRunning = false;
@@ -174,6 +171,7 @@ export class DurableSeriesStore {
     const fromSegment = s.loadSnapshot(dir);
     s.replay = replayWal(path.join(dir, WAL_DIR), fromSegment, (type, body) => s.applyWalFrame(type, body), s.logger);
     s.wal = await WalWriter.open(path.join(dir, WAL_DIR), s.replay.nextSegment, { fsync: opts.fsync, segmentBytes: opts.segmentBytes, logger: s.logger });
+    s.walQueue = new WalCommitQueue(s.wal);
     s.logger.info({ dir, ms: Math.round(performance.now() - started), series: s.byId.size, blocks: s.blocks.length, walFrames: s.replay.frames, tornTails: s.replay.tornTails, corruptions: s.replay.corruptions }, 'store opened');
     return s;
   }
@@ -229,7 +227,7 @@ export class DurableSeriesStore {
       for (let i = 0; i < n && !ok; i++) ok = validateTimestamp(t[i]!) === undefined && (lateInsert || t[i]! >= this.persistedUntil);
       if (!ok) return applySeriesSamples(new MemSeries(-1, tenant, labels, key), t, v, this.policy(windowMs, lateInsert), new Float64Array(n), new Float64Array(n));
       ms = this.addSeries(this.nextId++, tenant, labels);
-      if (this.wal) this.pendingSeries.push({ id: ms.id, tenant, labels: ms.labels });
+      this.walQueue?.addSeries({ id: ms.id, tenant, labels: ms.labels });
     }
     // The accepted samples: kept for the WAL until commit (durable), else a reused scratch.
     let outT: Float64Array;
@@ -261,10 +259,10 @@ export class DurableSeriesStore {
       if (outT[o.appended]! < this.minT) this.minT = outT[o.appended]!;
       if (outT[k - 1]! > this.maxT) this.maxT = outT[k - 1]!;
     }
-    if (this.wal) {
+    if (this.walQueue) {
       // Two entries (each sorted): the appended run and the inserted run.
-      if (o.appended > 0) this.pendingEntries.push({ id: ms.id, t: outT.subarray(0, o.appended), v: outV.subarray(0, o.appended) });
-      if (o.inserted > 0) this.pendingEntries.push({ id: ms.id, t: outT.subarray(o.appended, k), v: outV.subarray(o.appended, k) });
+      if (o.appended > 0) this.walQueue.addEntry(ms.id, outT.subarray(0, o.appended), outV.subarray(0, o.appended));
+      if (o.inserted > 0) this.walQueue.addEntry(ms.id, outT.subarray(o.appended, k), outV.subarray(o.appended, k));
     }
     return o;
   }
@@ -283,37 +281,8 @@ export class DurableSeriesStore {
    * durable under the fsync policy. Concurrent commits share the writer's group commit.
    */
   commit(): Promise<void> {
-    const wal = this.wal;
-    if (!wal) return Promise.resolve();
-    if (this.pendingEntries.length === 0 && this.pendingSeries.length === 0) return this.lastCommit;
-    const frames: Uint8Array[] = [];
-    if (this.pendingSeries.length > 0) frames.push(encodeSeriesFrame(this.pendingSeries));
-    const entries = this.pendingEntries;
-    this.pendingSeries = [];
-    this.pendingEntries = [];
-    if (entries.length > 0) {
-      let total = 0;
-      for (const e of entries) total += e.t.length;
-      const T = new Float64Array(total);
-      const V = new Float64Array(total);
-      const ids = new Uint32Array(entries.length);
-      const offs = new Uint32Array(entries.length);
-      const lens = new Uint32Array(entries.length);
-      let k = 0;
-      entries.forEach((e, i) => {
-        ids[i] = e.id;
-        offs[i] = k;
-        lens[i] = e.t.length;
-        T.set(e.t, k);
-        V.set(e.v, k);
-        k += e.t.length;
-      });
-      frames.push(encodeSamplesFrameColumns(entries.length, ids, offs, lens, T, V));
-    }
-    const prev = this.lastCommit;
-    const mine = wal.append(frames);
-    const done = Promise.all([prev.catch(() => undefined), mine]).then(() => undefined);
-    this.lastCommit = done;
+    if (!this.walQueue) return Promise.resolve();
+    const done = this.walQueue.commit();
     this.maybeSnapshot();
     return done;
   }
@@ -325,19 +294,9 @@ export class DurableSeriesStore {
   /** The value series `s` holds at exactly t in the (visible) persisted blocks, or undefined. */
   private blockValueAt(s: MemSeries, t: number): number | undefined {
     for (const b of this.blocks) {
-      if (t < b.meta.minT || t >= b.meta.maxT || b.seq <= s.hideBlocksUpTo) continue;
-      const r = b.rows.get(s.id);
-      if (!r) continue;
-      const c = b.chunks;
-      for (let i = r[0]; i < r[1]; i++) {
-        if (t < c.minT[i]! || t > c.maxT[i]!) continue;
-        const n = c.count[i]!;
-        const ts = new Float64Array(n);
-        const vs = new Float64Array(n);
-        decodeChunk(chunkData(c, i), ts, vs, 0);
-        const k = ts.indexOf(t);
-        if (k >= 0) return vs[k];
-      }
+      if (b.seq <= s.hideBlocksUpTo) continue;
+      const v = b.valueAt(s.id, t);
+      if (v !== undefined) return v;
     }
     return undefined;
   }
@@ -492,12 +451,11 @@ export class DurableSeriesStore {
     if (!bs || bs.version !== this.blocksVersion || bs.hide !== s.hideBlocksUpTo) {
       bs = { version: this.blocksVersion, hide: s.hideBlocksUpTo, samples: 0, bytes: 0, minT: Infinity };
       for (const b of this.blocks) {
-        const r = b.rows.get(s.id);
-        if (!r || b.seq <= s.hideBlocksUpTo) continue;
-        const c = b.chunks;
-        if (c.minT[r[0]]! < bs.minT) bs.minT = c.minT[r[0]]!;
-        for (let i = r[0]; i < r[1]; i++) bs.samples += c.count[i]!;
-        bs.bytes += c.offsets[r[1]]! - c.offsets[r[0]]! + BLOCK_ROW_BYTES * (r[1] - r[0]);
+        const x = b.seq > s.hideBlocksUpTo ? b.seriesTotals(s.id) : undefined;
+        if (!x) continue;
+        if (x.minT < bs.minT) bs.minT = x.minT;
+        bs.samples += x.samples;
+        bs.bytes += x.bytes;
       }
       s.blockStats = bs;
     }
@@ -620,30 +578,9 @@ export class DurableSeriesStore {
     // From now on writes below `limit` are refused (inserts become late data); the blocks below
     // are being written. Set first: grouping yields to the event loop.
     this.persistedUntil = limit;
-    // Group in-memory data by block (chunks never span blocks), one row per series and block: a
-    // series' chunks of one block are re-encoded as one chunk (fewer rows, better compression).
     // Chunks stay readable in memory until their block is loaded; then both swap in one
     // synchronous step.
-    const byBlock = new Map<number, { rows: ChunkRow[]; series: Map<number, SeriesRow> }>();
-    const flushed = new Set<MemChunk>();
-    let n = 0;
-    for (const s of [...this.byId.values()]) {
-      if ((s.headBlock + 1) * B <= limit) s.seal(true); // an idle head: seal and release its columns
-      const cs = s.chunks;
-      for (let i = 0; i < cs.length; ) {
-        const b = Math.floor(cs[i]!.minT / B) * B;
-        if (b + B > limit) break;
-        let j = i + 1;
-        while (j < cs.length && Math.floor(cs[j]!.minT / B) * B === b) j++;
-        let g = byBlock.get(b);
-        if (!g) byBlock.set(b, (g = { rows: [], series: new Map() }));
-        g.rows.push(j - i === 1 ? { seriesId: s.id, minT: cs[i]!.minT, maxT: cs[i]!.maxT, count: cs[i]!.count, flags: 0, data: cs[i]!.data } : this.joinChunks(s.id, cs, i, j));
-        g.series.set(s.id, { id: s.id, tenant: s.tenant, labels: s.labels });
-        for (let k = i; k < j; k++) flushed.add(cs[k]!);
-        i = j;
-      }
-      if (++n % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
-    }
+    const { byBlock, flushed } = await groupForFlush([...this.byId.values()], limit, B);
     if (byBlock.size === 0) return;
     const loaded: PersistedBlock[] = [];
     for (const b of [...byBlock.keys()].sort((x, y) => x - y)) {
@@ -665,19 +602,6 @@ export class DurableSeriesStore {
     this.blocks.sort((a, b) => a.meta.minT - b.meta.minT || a.seq - b.seq);
     // Drop exactly the chunks written (a chunk replaced meanwhile by a late merge stays in memory).
     for (const s of this.byId.values()) if (s.chunks.length > 0 && flushed.has(s.chunks[0]!)) s.chunks = s.chunks.filter((c) => !flushed.has(c));
-  }
-
-  /** Chunks [i, j) of one series (one block) decoded and re-encoded as one chunk row. */
-  private joinChunks(seriesId: number, cs: readonly MemChunk[], i: number, j: number): ChunkRow {
-    let total = 0;
-    for (let k = i; k < j; k++) total += cs[k]!.count;
-    if (this.scratchT.length < total) {
-      this.scratchT = new Float64Array(total);
-      this.scratchV = new Float64Array(total);
-    }
-    let off = 0;
-    for (let k = i; k < j; k++) off += decodeChunk(cs[k]!.data, this.scratchT, this.scratchV, off);
-    return { seriesId, minT: cs[i]!.minT, maxT: cs[j - 1]!.maxT, count: total, flags: 0, data: encodeChunk(this.scratchT, this.scratchV, 0, total) };
   }
 
   private applyRetention(): void {
@@ -751,7 +675,7 @@ export class DurableSeriesStore {
     if (this.closed) return;
     await this.maintenance.catch(() => undefined);
     this.closed = true;
-    await this.lastCommit.catch(() => undefined);
+    await this.walQueue?.drain();
     await this.wal?.close();
   }
 }
