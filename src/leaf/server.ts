@@ -103,7 +103,18 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   // Durable: snapshot (bounds replay) + block flush + retention. Memory-only: the same block
   // compaction in memory (finished blocks packed into Arrow columns) + retention.
   const snapshotEvery = opts.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
-  const snapshotTimer = snapshotEvery > 0 ? setInterval(() => void store.snapshot().catch((e: unknown) => logger.error({ err: e }, 'snapshot failed')), snapshotEvery) : undefined;
+  let snapshotting = false; // a tick while the previous snapshot still runs is skipped, not queued
+  const snapshotTimer =
+    snapshotEvery > 0
+      ? setInterval(() => {
+          if (snapshotting) return;
+          snapshotting = true;
+          store
+            .snapshot()
+            .catch((e: unknown) => logger.error({ err: e }, 'snapshot failed'))
+            .finally(() => (snapshotting = false));
+        }, snapshotEvery)
+      : undefined;
   snapshotTimer?.unref();
   const ranges = new Map<string, { tenant?: string; span: KeySpan }>();
   const learnRanges = { value: true };
