@@ -9,11 +9,13 @@ import { startEmbeddedCluster, type EmbeddedCluster } from '../src/cli/cluster.j
 import { encodeRemoteWrite } from '../src/http/index.js';
 
 const T0 = 1_767_225_600_000;
+/** The cluster's log lines (JSON), to check that a query's logs carry the HTTP request id. */
+const logLines: string[] = [];
 let cluster: EmbeddedCluster;
 let base: string;
 
 beforeAll(async () => {
-  cluster = await startEmbeddedCluster({ leaves: 3, replicationFactor: 1, grpcAddr: '127.0.0.1:0', httpAddr: '127.0.0.1:0', logger: pino({ level: 'silent' }) });
+  cluster = await startEmbeddedCluster({ leaves: 3, replicationFactor: 1, grpcAddr: '127.0.0.1:0', httpAddr: '127.0.0.1:0', logger: pino({ level: 'warn' }, { write: (line: string) => void logLines.push(line) }) });
   base = `http://${cluster.gateway.httpAddress}`;
   // Jobs spread over the key space, so every range (and leaf) holds some series.
   const series = [];
@@ -31,8 +33,8 @@ afterAll(async () => {
 });
 
 describe('partial answers over HTTP', () => {
-  it('warn (default): 200, a warning, health.partial', async () => {
-    const r = await fetch(`${base}/api/v1/query?query=count(up)&time=${T0 / 1000}`);
+  it('warn (default): 200, a warning, health.partial; the failure is logged with the request id', async () => {
+    const r = await fetch(`${base}/api/v1/query?query=count(up)&time=${T0 / 1000}`, { headers: { 'X-Request-Id': 'req-partial-1' } });
     expect(r.status).toBe(200);
     const j = (await r.json()) as any;
     expect(Number(j.data.result[0].value[1])).toBeLessThan(6);
@@ -40,6 +42,9 @@ describe('partial answers over HTTP', () => {
     expect(j.health.partial).toBe(true);
     expect(j.health.completeness).toBeLessThan(1);
     expect(j.health.issues.some((i: any) => i.kind === 'unavailable' && i.leafId === 'leaf-2')).toBe(true);
+    const logged = logLines.map((l) => JSON.parse(l)).filter((l) => l.reqId === 'req-partial-1');
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged[0]).toMatchObject({ reqId: 'req-partial-1', queryId: expect.any(String) });
   });
 
   it('partial_response=false: 503 unavailable with the health', async () => {

@@ -13,6 +13,8 @@ export interface ApiRequest {
   params: FormParams;
   /** From the `X-Scope-OrgID` header; '' = default tenant. */
   tenant: string;
+  /** The request id (X-Request-Id), for the query's logs. */
+  requestId?: string;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   backend: PromApiBackend;
@@ -48,6 +50,7 @@ function queryOptions(r: ApiRequest): ApiQueryOptions {
     timeoutMs: timeout !== undefined && timeout > 0 ? Math.max(1, Math.floor(timeout)) : 0,
     partial: partial === 'false' ? 'abort' : 'warn',
     lookbackDeltaMs: lookback !== undefined && lookback > 0 ? Math.floor(lookback) : 0,
+    ...(r.requestId ? { requestId: r.requestId } : {}),
   };
 }
 

@@ -17,6 +17,8 @@ export interface ApiQueryOptions {
   partial: 'warn' | 'abort';
   /** 0 = default (5m). */
   lookbackDeltaMs: number;
+  /** The HTTP request id, carried by every log line of the query (absent = none). */
+  requestId?: string;
 }
 
 export interface QueryAnswer {

@@ -8,8 +8,11 @@ function grpcOptions(o: ApiQueryOptions) {
 }
 
 export function gatewayBackend(queryDeps: QueryDeps, writeDeps: WriteRouterDeps): PromApiBackend {
+  /** The deps of one request: its logger carries the request id (the query's own logs add queryId). */
+  const depsFor = (o: ApiQueryOptions): QueryDeps => (o.requestId ? { ...queryDeps, logger: queryDeps.logger.child({ reqId: o.requestId }) } : queryDeps);
+
   async function list<T>(o: ApiQueryOptions, signal: AbortSignal, fn: (q: RemoteQuerier) => Promise<T>): Promise<ListAnswer<T>> {
-    const ctx = newContext(queryDeps, grpcOptions(o), signal);
+    const ctx = newContext(depsFor(o), grpcOptions(o), signal);
     try {
       const value = await fn(new RemoteQuerier(ctx, queryDeps.topology, queryDeps.metrics));
       ctx.finish();
@@ -22,7 +25,7 @@ export function gatewayBackend(queryDeps: QueryDeps, writeDeps: WriteRouterDeps)
 
   return {
     async query(query: string, spec: QuerySpec, o: ApiQueryOptions, signal: AbortSignal): Promise<QueryAnswer> {
-      const run = await runQuery(queryDeps, query, spec, grpcOptions(o), signal);
+      const run = await runQuery(depsFor(o), query, spec, grpcOptions(o), signal);
       const h: QueryHealthOut = run.health;
       const extra = [...run.ctx.warnings, ...run.warnings].filter((w) => !run.output.warnings.includes(w));
       return {

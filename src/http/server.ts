@@ -161,7 +161,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     return undefined;
   };
 
-  const serve = async (req: http.IncomingMessage, res: http.ServerResponse, log: Logger, signal: AbortSignal): Promise<[number, string]> => {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse, log: Logger, signal: AbortSignal, id: string): Promise<[number, string]> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const found = route(url.pathname);
@@ -216,7 +216,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
           if (/^application\/x-www-form-urlencoded/i.test(type)) sources.push(new URLSearchParams(body.toString('utf8')));
         }
         sources.push(url.searchParams);
-        const apiReq: ApiRequest = { params: new FormParams(...sources), tenant: tenantOf(req), signal, backend: backend!, metadata, now };
+        const apiReq: ApiRequest = { params: new FormParams(...sources), tenant: tenantOf(req), requestId: id, signal, backend: backend!, metadata, now };
         try {
           const reply = await r.run(apiReq);
           if (reply.body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
@@ -246,7 +246,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       if (!res.writableFinished) ac.abort(new Error('client went away'));
     });
     const started = performance.now();
-    serve(req, res, log, ac.signal).then(
+    serve(req, res, log, ac.signal, id).then(
       ([status, handler]) => {
         const secs = (performance.now() - started) / 1000;
         metrics?.requests.inc({ handler, code: String(status) });
