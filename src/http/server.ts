@@ -196,7 +196,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         }
         const body = await readBody(req, maxBody);
         const out = await handleRemoteWrite(body, String(req.headers['content-type'] ?? ''), tenantOf(req), backend!, metadata, metrics);
-        if (out.status >= 400) log.info({ status: out.status, err: out.body.slice(0, 500) }, 'remote write refused');
+        // 5xx: the sender retries and an operator should know; 4xx: counted in the metrics, and a
+        // sender with one bad series would otherwise flood the log.
+        if (out.status >= 500) log.warn({ status: out.status, err: out.body.slice(0, 500) }, 'remote write failed');
+        else if (out.status >= 400) log.debug({ status: out.status, err: out.body.slice(0, 500) }, 'remote write refused');
         if (out.status === 204) {
           res.writeHead(204);
           res.end();
