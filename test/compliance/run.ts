@@ -5,7 +5,7 @@
  * then every query of the compliance tester's list runs as a range query against both HTTP
  * APIs, and the answers are compared as the tester compares them (compare.ts).
  *
- *   npm run compliance [-- --json] [-- --filter REGEX] [-- --verbose]
+ *   npm run compliance [-- --json] [-- --filter REGEX] [-- --verbose] [-- --instant]
  *
  * prints one line per difference (known differences with their reason) and, with --json,
  * {"queries":N,"passed":P,"failed":F,"known_differences":K} as the last line (P + F + K = N).
@@ -46,8 +46,28 @@ export const QUERY_START_MS = QUERY_END_MS - 10 * 60_000;
 export const QUERY_STEP_S = 10;
 
 export async function rangeQuery(base: string, query: string, startMs = QUERY_START_MS, endMs = QUERY_END_MS, stepS = QUERY_STEP_S): Promise<ApiAnswer> {
-  const body = new URLSearchParams({ query, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepS) });
-  const res = await fetch(`${base}/api/v1/query_range`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, signal: AbortSignal.timeout(60_000) });
+  return apiQuery(base, '/api/v1/query_range', new URLSearchParams({ query, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepS) }));
+}
+
+/**
+ * An instant query, its answer reshaped as a one-point matrix sorted by labels (instant vectors
+ * come in no particular order), so the same comparison applies. Not part of the tester (which
+ * only sends range queries): `--instant` adds these as extra checks.
+ */
+export async function instantQuery(base: string, query: string, timeMs = QUERY_END_MS): Promise<ApiAnswer> {
+  const a = await apiQuery(base, '/api/v1/query', new URLSearchParams({ query, time: String(timeMs / 1000) }));
+  if (!a.ok) return a;
+  type S = { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] };
+  if (a.resultType === 'vector') {
+    const key = (m: Record<string, string>): string => JSON.stringify(Object.entries(m).sort());
+    const rows = (a.result as S[]).map((x) => ({ metric: x.metric, values: [x.value!] })).sort((p, q) => (key(p.metric) < key(q.metric) ? -1 : key(p.metric) > key(q.metric) ? 1 : 0));
+    return { ...a, resultType: 'matrix', result: rows };
+  }
+  return a;
+}
+
+async function apiQuery(base: string, path: string, body: URLSearchParams): Promise<ApiAnswer> {
+  const res = await fetch(`${base}${path}`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, signal: AbortSignal.timeout(60_000) });
   const text = await res.text();
   let j: { status?: string; data?: { resultType?: string; result?: unknown }; error?: string; errorType?: string };
   try {
@@ -81,6 +101,8 @@ export async function loadBoth(promUrl: string, canopyUrl: string): Promise<numb
 
 export interface RunOptions {
   cases?: TestCase[];
+  /** Also run every query as an instant query at the window's end (extra cases, named "instant: …"). */
+  instant?: boolean;
   log?: (line: string) => void;
   /** Queries in flight at once (per system). */
   concurrency?: number;
@@ -100,44 +122,47 @@ export async function runCompliance(opts: RunOptions = {}): Promise<ComplianceSu
     const samples = await loadBoth(prom.url, writeUrl);
     log(`loaded ${samples.toLocaleString('en-US')} samples into both in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const results: CaseResult[] = new Array(cases.length);
+    const all = [...cases.map((c) => ({ ...c, instant: false })), ...(opts.instant ? cases.map((c) => ({ ...c, instant: true })) : [])];
+    const results: CaseResult[] = new Array(all.length);
     let next = 0;
     const t1 = Date.now();
     const worker = async (): Promise<void> => {
       for (;;) {
         const i = next++;
-        if (i >= cases.length) return;
-        const c = cases[i]!;
-        const [ref, test] = await Promise.all([rangeQuery(prom!.url, c.query), rangeQuery(queryUrl, c.query)]);
+        if (i >= all.length) return;
+        const c = all[i]!;
+        const q = c.instant ? instantQuery : rangeQuery;
+        const [ref, test] = await Promise.all([q(prom!.url, c.query), q(queryUrl, c.query)]);
         const v = compareAnswers(ref, test, c.shouldFail, c.skipComparison);
+        const name = c.instant ? `instant: ${c.query}` : c.query;
         if (v.same) {
-          results[i] = { query: c.query, status: 'passed' };
+          results[i] = { query: name, status: 'passed' };
           continue;
         }
         const known = explain(c.query, v.kind);
         if (!known) {
-          results[i] = { query: c.query, status: 'failed', kind: v.kind, detail: v.detail };
+          results[i] = { query: name, status: 'failed', kind: v.kind, detail: v.detail };
           continue;
         }
         let detail = v.detail;
         if (known.referenceEquivalent) {
           const eq = known.referenceEquivalent(c.query);
-          const check = compareAnswers(await rangeQuery(prom!.url, eq), test, c.shouldFail, c.skipComparison);
+          const check = compareAnswers(await q(prom!.url, eq), test, c.shouldFail, c.skipComparison);
           if (!check.same) {
-            results[i] = { query: c.query, status: 'failed', kind: v.kind, detail: `${v.detail}; NOT explained by ${known.id}: reference answer to ${eq} still differs (${check.kind}: ${check.detail})` };
+            results[i] = { query: name, status: 'failed', kind: v.kind, detail: `${v.detail}; NOT explained by ${known.id}: reference answer to ${eq} still differs (${check.kind}: ${check.detail})` };
             continue;
           }
           detail += `; verified: reference answer to ${eq} equals Canopy's`;
         }
-        results[i] = { query: c.query, status: 'known', kind: v.kind, detail, reason: known.reason, knownId: known.id };
+        results[i] = { query: name, status: 'known', kind: v.kind, detail, reason: known.reason, knownId: known.id };
       }
     };
     await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
-    log(`ran ${cases.length} queries against both in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    log(`ran ${all.length} queries against both in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     const knownCounts: Record<string, number> = {};
     for (const r of results) if (r.knownId) knownCounts[r.knownId] = (knownCounts[r.knownId] ?? 0) + 1;
     return {
-      queries: cases.length,
+      queries: all.length,
       passed: results.filter((r) => r.status === 'passed').length,
       failed: results.filter((r) => r.status === 'failed').length,
       known_differences: results.filter((r) => r.status === 'known').length,
@@ -173,7 +198,7 @@ async function main(): Promise<void> {
     cases = cases.filter((c) => re.test(c.query));
   }
   const err = (l: string): void => void process.stderr.write(l + '\n');
-  const s = await runCompliance({ cases, log: err });
+  const s = await runCompliance({ cases, log: err, instant: args.includes('--instant') });
   report(s, (l) => process.stdout.write(l + '\n'));
   if (args.includes('--verbose')) for (const r of s.results) if (r.status === 'passed') process.stdout.write(`ok    ${r.query}\n`);
   if (json) process.stdout.write(JSON.stringify({ queries: s.queries, passed: s.passed, failed: s.failed, known_differences: s.known_differences }) + '\n');
