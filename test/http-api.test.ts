@@ -292,7 +292,20 @@ describe('gRPC health checking and reflection', () => {
       call.on('error', reject);
       call.write({ list_services: '' });
     });
-    client.close();
     expect(names).toEqual(expect.arrayContaining(['canopy.v1.Query', 'canopy.v1.Write', 'canopy.v1.Admin']));
+    // What grpcurl asks next to describe or call a method: the file descriptors of a symbol.
+    const files = await new Promise<Buffer[]>((resolve, reject) => {
+      const call = client.ServerReflectionInfo();
+      call.on('data', (r: any) => {
+        if (r.error_response) reject(new Error(r.error_response.error_message));
+        else resolve(r.file_descriptor_response.file_descriptor_proto);
+        call.end();
+      });
+      call.on('error', reject);
+      call.write({ file_containing_symbol: 'canopy.v1.Query' });
+    });
+    client.close();
+    expect(files.length).toBeGreaterThan(0);
+    expect(Buffer.concat(files).toString('latin1')).toMatch(/InstantQueryRequest/);
   });
 });
