@@ -1,6 +1,7 @@
 /**
- * Rebalance benchmark: moving a range that holds 1M samples between two real leaves (gRPC on
- * loopback, in this process) through the full move protocol (src/balancer/mover.ts: initializing
+ * Rebalance benchmark: moving a range that holds 1M samples between two real leaves (separate
+ * `canopy leaf` processes, gRPC on loopback; --in-process runs them in this process) through the
+ * full move protocol (src/balancer/mover.ts: initializing
  * replica that receives writes, chunked Leaf.Transfer merged with live writes, available, leaving,
  * removed), while a writer keeps writing into that range through the gateway.
  *
@@ -12,9 +13,16 @@
  * Args: --series N (default 1,000) × --samples N per series (default 1,000) = history,
  *       --runs N (default 3, median), --propagation-ms N (default 200),
  *       --write-series N (series per live write, default 50), --base-ms N (baseline window before
- *       the move, default 2,000), --etcd URL (use etcd, default memory).
+ *       the move, default 2,000), --etcd URL (use etcd, default memory), --in-process.
+ * The gateway, the store and the writer run in this process. With leaf processes the check is the
+ * gateway's count_over_time per series against the acknowledged count (a leaf never holds two
+ * samples at one timestamp, so equality means none lost and none duplicated); in-process it
+ * reads the new replica's store sample by sample.
  * Summary keys: move_s, move_samples_per_s, write_p99_ratio, lost_samples, duplicated_samples.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { moveReplica } from '../src/balancer/index.js';
 import { GatewayClient } from '../src/cli/index.js';
@@ -27,6 +35,27 @@ import type { BenchOptions, BenchResult } from './run.js';
 
 const T0 = 1_700_000_000_000;
 const silent = pino({ level: 'silent' });
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/canopy.js');
+
+/** A `canopy leaf` process; resolves with its address once it listens. */
+function spawnLeaf(id: string): Promise<{ child: ChildProcess; address: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'leaf', '--id', id, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'error' } });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`leaf ${id} did not start: ${out}`)), 20_000);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, address: m[1]! });
+      }
+    });
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('exit', (code) => reject(new Error(`leaf ${id} exited with ${code}: ${out}`)));
+  });
+}
 
 function p99(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -54,14 +83,25 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
   const etcdIdx = o.args.indexOf('--etcd');
   const etcdUrl = etcdIdx >= 0 ? o.args[etcdIdx + 1] : undefined;
 
+  const inProcess = o.args.includes('--in-process');
   const leaves: LeafHandle[] = [];
   const members: LeafMembership[] = [];
-  for (let i = 1; i <= 2; i++) leaves.push(await startLeaf({ id: `leaf-${i}`, listen: '127.0.0.1:0', logger: silent }));
+  const procs: ChildProcess[] = [];
   let store: AssignmentStore;
   if (etcdUrl) {
     store = await EtcdAssignmentStore.connect({ endpoints: etcdUrl, prefix: `/bench-rebalance-${process.pid}-${run}/canopy/v1/`, logger: silent });
   } else store = new MemoryAssignmentStore();
-  for (const leaf of leaves) members.push(await startLeafRegistration({ store, leaf, logger: silent, loadEveryMs: 60_000, dropGraceMs: 500 }));
+  if (inProcess) {
+    for (let i = 1; i <= 2; i++) leaves.push(await startLeaf({ id: `leaf-${i}`, listen: '127.0.0.1:0', logger: silent }));
+    for (const leaf of leaves) members.push(await startLeafRegistration({ store, leaf, logger: silent, loadEveryMs: 60_000, dropGraceMs: 500 }));
+  } else {
+    // Leaf processes registered statically (this bench's store is in this process).
+    for (let i = 1; i <= 2; i++) {
+      const l = await spawnLeaf(`leaf-${i}`);
+      procs.push(l.child);
+      await store.putLeaf({ id: `leaf-${i}`, address: l.address });
+    }
+  }
   const ranges = initialRanges(['leaf-1', 'leaf-2']);
   await store.updateRanges(ranges.map((r) => r.id), () => ({ put: ranges }));
   const gateway = await startGateway({ listen: '127.0.0.1:0', assignment: store, logger: silent });
@@ -140,9 +180,23 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
     let lost = 0;
     let duplicated = 0;
     let total = 0;
-    const dest = leaves[1]!.store;
-    for (const s of series) {
-      const got = await dest.querier('default').select(s.map((l) => ({ type: '=' as const, name: l.name, value: l.value })), { start: -Infinity, end: Infinity });
+    if (!inProcess) {
+      const q = await client.instant({ query: `count_over_time(bench_rebalance[${next + 10}s])`, timeMs: T0 + (next - 1) * 1000 });
+      const counts = new Map(q.vector.map((x) => [labelsKey(x.labels.filter((l) => l.name !== '__name__').map((l) => ({ name: l.name, value: l.value }))), x.value]));
+      for (const s of series) {
+        const want = acked.get(labelsKey(s))!;
+        const got = counts.get(labelsKey(s.filter((l) => l.name !== '__name__'))) ?? 0;
+        total += want;
+        if (got < want) lost += want - got;
+        if (got > want) duplicated += got - want;
+      }
+      if (q.health?.partial) throw new Error('the count query was partial');
+      const r0 = store.ranges().find((r) => r.id === 'r0')!;
+      if (r0.replicas.length !== 1 || r0.replicas[0]!.leafId !== 'leaf-2') throw new Error('r0 did not end on leaf-2 alone');
+    }
+    const dest = leaves[1]?.store;
+    for (const s of inProcess ? series : []) {
+      const got = await dest!.querier('default').select(s.map((l) => ({ type: '=' as const, name: l.name, value: l.value })), { start: -Infinity, end: Infinity });
       const ts = got[0]?.t ?? new Float64Array(0);
       const want = acked.get(labelsKey(s))!;
       total += want;
@@ -162,6 +216,12 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
     await gateway.stop();
     for (const m of members) await m.stop();
     for (const l of leaves) await l.stop();
+    for (const p of procs) {
+      if (p.exitCode !== null || p.pid === undefined) continue;
+      const exited = new Promise((r) => p.once('exit', r));
+      process.kill(p.pid, 'SIGTERM');
+      await exited;
+    }
     await store.close();
   }
 }

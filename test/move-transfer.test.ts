@@ -58,6 +58,16 @@ describe('transfer chunks', () => {
       for await (const c of transferChunks(store, { span: ALL, chunkBytes: 16 * 1024, resumeAfter: chunks[i]!.cursor })) rest += c.samples;
       expect(rest).toBe(chunks.slice(i + 1).reduce((s, c) => s + c.samples, 0));
     }
+    // Small read windows (series interleaved window by window): same samples, exact resume.
+    const small = [];
+    for await (const c of transferChunks(store, { span: ALL, chunkBytes: 16 * 1024, windowSamples: 2_000 })) small.push(c);
+    expect(small.reduce((s, c) => s + c.samples, 0)).toBe(total);
+    expect(new Set(small.map((c) => c.cursor.window)).size).toBeGreaterThan(5);
+    for (const i of [1, 5, small.length - 3]) {
+      let rest = 0;
+      for await (const c of transferChunks(store, { span: ALL, chunkBytes: 16 * 1024, windowSamples: 50_000, resumeAfter: small[i]!.cursor })) rest += c.samples;
+      expect(rest).toBe(small.slice(i + 1).reduce((s, c) => s + c.samples, 0));
+    }
     // min_time_ms: only the newer part.
     let recent = 0;
     for await (const c of transferChunks(store, { span: ALL, minTimeMs: T0 + 2_000 * 1000 })) recent += c.samples;

@@ -94,7 +94,7 @@ export async function startLeafRegistration(opts: LeafRegistrationOptions): Prom
         rn += st.samples;
         rb += st.bytes;
         // Target keys of the range's series (labels only: metadata, no samples read).
-        for (const s of await spanSeries(leaf.store, t, span[0]!, -Infinity, true)) keys.push(Buffer.from(leaf.store.keys.keyOf(t, s.labels)).toString('hex'));
+        for (const s of await spanSeries(leaf.store, t, span[0]!, -Infinity, Infinity, true)) keys.push(Buffer.from(leaf.store.keys.keyOf(t, s.labels)).toString('hex'));
       }
       const p = prev.get(r.id);
       const rate = p && now > p.at ? Math.max(0, ((rn - p.samples) * 1000) / (now - p.at)) : 0;

@@ -34,7 +34,7 @@ export function dropSpan(store: LeafStore, span: KeySpan): number {
   return store.dropSpan(span);
 }
 
-/** The series of a tenant in `span` with samples in [start, +∞), sorted by labels. */
-export async function spanSeries(store: LeafStore, tenant: string, span: KeySpan, start = -Infinity, labelsOnly = false): Promise<Series[]> {
-  return [...(await store.querier(tenant, [span]).select(MATCH_ALL, { start, end: Infinity, labelsOnly }))];
+/** The series of a tenant in `span` with samples in [start, end], sorted by labels. */
+export async function spanSeries(store: LeafStore, tenant: string, span: KeySpan, start = -Infinity, end = Infinity, labelsOnly = false): Promise<Series[]> {
+  return [...(await store.querier(tenant, [span]).select(MATCH_ALL, { start, end, labelsOnly }))];
 }

@@ -14,6 +14,9 @@ import type { TransferFrame__Output } from '../rpc/gen/canopy/v1/TransferFrame.j
 import { mergeSamples } from './store-merge.js';
 import type { LeafStore } from './store.js';
 
+/** Idle time after each chunk, as a multiple of the time the chunk took (see pullOnce). */
+const PACE = Number(process.env['CANOPY_TRANSFER_PACE'] ?? 1);
+
 /** Longest stretch of merging without yielding to the event loop, ms. */
 const MERGE_SLICE_MS = 4;
 
@@ -80,6 +83,7 @@ async function pullOnce(client: GrpcLeafClient, store: LeafStore, opts: PullOpti
   try {
     for await (const frame of call as AsyncIterable<TransferFrame__Output>) {
       if (frame.arrowBatch && frame.arrowBatch.byteLength > 0) {
+        const chunkStart = performance.now();
         // Merge in slices of at most MERGE_SLICE_MS, yielding between them: a move must not
         // stall this leaf's writes and queries for a whole chunk.
         let sliceStart = performance.now();
@@ -94,7 +98,10 @@ async function pullOnce(client: GrpcLeafClient, store: LeafStore, opts: PullOpti
           }
         }
         p.chunks++;
-        await new Promise((r) => setImmediate(r));
+        // Pace the transfer: after each chunk, idle for as long as it took times PACE, so a move
+        // uses at most 1 / (1 + PACE) of this leaf's time and live traffic keeps its latency.
+        const spent = performance.now() - chunkStart;
+        await new Promise((r) => setTimeout(r, Math.min(200, spent * PACE)));
       }
       if (frame.cursor) p.cursor = frame.cursor;
       opts.onProgress?.({ ...p });
