@@ -68,6 +68,18 @@ describe('remote write decoding', () => {
     expect(isStaleNaN(d.series[0]!.v[2]!)).toBe(false);
   });
 
+  it('decodes samples whose fields come in another order (the slow path)', () => {
+    // Sample { timestamp = 2: 1000; value = 1: 2.5 } — timestamp first.
+    const value = new Uint8Array(new Float64Array([2.5]).buffer);
+    const sample = [0x10, 0xe8, 0x07, 0x09, ...value];
+    const label = [0x0a, 0x01, 0x61, 0x12, 0x01, 0x62]; // name "a", value "b"
+    const ts = [0x0a, label.length, ...label, 0x12, sample.length, ...sample];
+    const d = decodeWriteRequestProto(Uint8Array.from([0x0a, ts.length, ...ts]));
+    expect(d.series[0]!.labels).toEqual([{ name: 'a', value: 'b' }]);
+    expect(Array.from(d.series[0]!.t)).toEqual([1000]);
+    expect(Array.from(d.series[0]!.v)).toEqual([2.5]);
+  });
+
   it('refuses garbage with a clear message', () => {
     expect(() => decodeRemoteWrite(new Uint8Array([1, 2, 3, 4]))).toThrow(/malformed remote write request/);
     expect(() => decodeRemoteWrite(compress(new Uint8Array([0x0a, 0x50, 1])))).toThrow(/overruns/);
