@@ -170,7 +170,7 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
     let moving = true;
     const moveWriter = writeLoop(latMove, () => !moving);
     const moveStart = performance.now();
-    const out = await moveReplica({ store, logger: silent, propagationMs }, { rangeId: 'r0', from: 'leaf-1', to: 'leaf-2' });
+    const out = await moveReplica({ store, logger: pino({ level: 'warn' }, pino.destination(2)), propagationMs }, { rangeId: 'r0', from: 'leaf-1', to: 'leaf-2' });
     const moveS = (performance.now() - moveStart) / 1000;
     moving = false;
     await moveWriter;
