@@ -1,8 +1,8 @@
 /**
  * The leaf daemon with a data dir (startLeaf in-process, real gRPC on loopback, real files):
- * the admission window through Write (insert inside, out_of_order outside, duplicate_sample,
- * too_old below persisted blocks), Status bytes = bytes actually held, storage gauges, and a
- * restart on the same directory serving the same answers (late transfer inserts included).
+ * the admission window through Write (insert inside, out_of_order outside, duplicate_sample),
+ * late data below the persisted blocks, too_old beyond the retention, Status bytes = bytes
+ * actually held, storage gauges, and restarts on the same directory serving the same answers.
  */
 import * as fs from 'node:fs';
 import os from 'node:os';
@@ -80,34 +80,57 @@ describe('durable leaf (startLeaf with dataDir)', () => {
     client.close();
   });
 
-  it('refuses writes below the persisted blocks (too_old) but keeps late transfer inserts across restarts', async () => {
+  it('admits late data below the persisted blocks (window rules, kept across restarts and flushes); too_old = older than the retention', async () => {
     const dir = path.join(root, 'b');
     let { leaf, client } = await start(dir);
     const ts = Array.from({ length: 40 }, (_, i) => T0 + i * 15_000); // 10 min: blocks of 1 min
     await client.write('d', [{ labels: L('b'), t: ts, v: ts.map((_, i) => i) }]);
     await leaf.store.snapshot();
     expect(leaf.store.storageStats().blocks).toBeGreaterThan(0);
-    const old = T0 + 7_500; // between the first two samples, below the floor
-    const res = await client.write('d', [{ labels: L('b'), t: [old, ts.at(-1)! + 15_000], v: [0.5, 40] }]);
-    expect(res.rejections.map((r) => r.reason)).toEqual(['too_old']);
-    const rejected = await leaf.metrics.registry.getSingleMetric('canopy_leaf_rejected_samples_total')!.get();
-    expect(rejected.values.find((x) => x.labels.reason === 'too_old')?.value).toBe(1);
-    // The same sample through the transfer insert path is late data: kept.
+    const old = T0 + 7_500; // between the first two samples, below the persisted floor
+    // An existing series: the window still applies (old is ~10 min before its last sample).
+    await expect(client.write('d', [{ labels: L('b'), t: [old], v: [0.5] }])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/out_of_order/) });
+    // A new series below the floor (a late target): admitted; a repeat of a block sample is ignored.
+    const late = [T0, T0 + 15_000, T0 + 30_000];
+    const r2 = await client.write('d', [{ labels: L('c'), t: late, v: [1, 2, 3] }, { labels: L('b'), t: [ts[1]!], v: [1] }]);
+    expect(r2).toMatchObject({ acceptedSamples: 4, rejectedSamples: 0 });
+    // A different value at a timestamp a block holds: duplicate_sample.
+    const r3 = await client.write('d', [{ labels: L('b'), t: [ts[1]!, ts[39]! + 15_000], v: [99, 40] }]);
+    expect(r3.rejections.map((r) => r.reason)).toEqual(['duplicate_sample']);
+    // The transfer insert path has no window: kept.
     expect(leaf.store.insert('d', L('b'), [old], [0.5])).toEqual({ merged: 1, present: 0, tooOld: 0 });
     await leaf.store.commit();
-    const want = [...ts, old, ts.at(-1)! + 15_000].sort((a, b) => a - b);
-    expect(Array.from((await raw(client, 'b'))!.t)).toEqual(want);
+    const wantB = [...ts, old, ts.at(-1)! + 15_000].sort((a, b) => a - b);
+    const check = async (c: LeafClient): Promise<void> => {
+      const b = (await raw(c, 'b'))!;
+      expect(Array.from(b.t)).toEqual(wantB);
+      expect(b.v[1]).toBe(0.5);
+      expect(b.v[2]).toBe(1);
+      expect(Array.from((await raw(c, 'c'))!.t)).toEqual(late);
+    };
+    await check(client);
+    client.close();
+    await leaf.stop();
+    ({ leaf, client } = await start(dir)); // from the WAL: late samples not in blocks merged
+    await check(client);
+    await leaf.store.snapshot(); // late data into extra blocks
+    await check(client);
     client.close();
     await leaf.stop();
     ({ leaf, client } = await start(dir));
-    expect(Array.from((await raw(client, 'b'))!.t)).toEqual(want);
-    await leaf.store.snapshot(); // late data into an extra block
+    await check(client);
     client.close();
-    await leaf.stop();
-    ({ leaf, client } = await start(dir));
-    const s = (await raw(client, 'b'))!;
-    expect(Array.from(s.t)).toEqual(want);
-    expect(s.v[1]).toBe(0.5);
-    client.close();
+
+    // With a retention, samples older than it are too_old.
+    const dir2 = path.join(root, 'c');
+    const keep = await startLeaf({ id: 'ret', dataDir: dir2, retentionMs: 120_000, snapshotIntervalMs: 0, logger: quiet });
+    leaves.push(keep);
+    const kc = new LeafClient(keep.address);
+    await kc.write('d', [{ labels: L('r'), t: ts, v: ts.map((_, i) => i) }]);
+    const r4 = await kc.write('d', [{ labels: L('new'), t: [T0, ts.at(-1)!], v: [1, 2] }]);
+    expect(r4.rejections.map((r) => [r.reason, Number(r.rejectedSamples)])).toEqual([['too_old', 1]]);
+    const rejected = await keep.metrics.registry.getSingleMetric('canopy_leaf_rejected_samples_total')!.get();
+    expect(rejected.values.find((x) => x.labels.reason === 'too_old')?.value).toBe(1);
+    kc.close();
   });
 });

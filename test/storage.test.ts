@@ -255,8 +255,9 @@ describe('DurableSeriesStore', () => {
     // A write below the floor is refused; an insert is late data.
     expect(s.appendSeries('t', L('a'), [155], [0.5]).rejected?.get('too_old')?.count).toBe(1);
     const ia = s.insertSeries('t', L('a'), [100, 150, 155, 9950], [9, 1.5, 1.55, 99.5]);
-    // 100 is stored in a block: not detected at insert; reads keep the block's value.
-    expect(ia).toMatchObject({ inserted: 3, appended: 1 });
+    // 100 is stored in a block with another value: refused (duplicate_sample), the block's value stays.
+    expect(ia).toMatchObject({ inserted: 2, appended: 1 });
+    expect(ia.rejected?.get('duplicate_sample')?.count).toBe(1);
     const tb = [50, 850, 9050];
     expect(s.insertSeries('t', L('b'), tb, [1, 2, 3])).toMatchObject({ inserted: 2, appended: 1 });
     await s.commit();

@@ -5,7 +5,9 @@
  * old data. Memory-only by default (`new LeafStore()`); `LeafStore.open(dir)` adds the WAL,
  * snapshots, blocks and retention. No read ever crosses tenants.
  *
- * Writes: `append` applies one series at once (visible to readers) under the admission window;
+ * Writes: `append` applies one series at once (visible to readers) under the admission window
+ * (late data below the persisted blocks admitted under the same rules; `too_old` = older than
+ * the retention);
  * `commit()` resolves once everything applied so far is durable (acknowledge after it).
  * `insert` merges samples at any time (range transfers); `dropSpan` forgets a range's series.
  */
@@ -106,13 +108,15 @@ export class LeafStore implements SeriesReader {
    * window. The series is created on its first accepted sample only. Durable after `commit()`.
    */
   append(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): AppendOutcome {
-    const o = this.engineRef.appendSeries(tenant, labels, t, v, this.oooWindowMs);
+    // Late data admitted: below the persisted blocks a sample is still subject to the window
+    // (or newer than its series' last one); only the retention cutoff makes it `too_old`.
+    const o = this.engineRef.appendSeries(tenant, labels, t, v, this.oooWindowMs, true);
     return { appended: o.appended + o.inserted, ignored: o.ignored, rejected: o.rejected };
   }
 
   /**
    * Merges samples at any time into a series (range transfers): timestamps already present keep
-   * their stored value (`present`). Samples before the persisted floor are refused (`tooOld`).
+   * their stored value (`present`). Only samples older than the retention are refused (`tooOld`).
    */
   insert(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): { merged: number; present: number; tooOld: number } {
     const o = this.engineRef.insertSeries(tenant, labels, t, v);

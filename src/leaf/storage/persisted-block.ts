@@ -33,6 +33,7 @@ export class PersistedBlock {
   readonly bytes: number;
   /** Order of creation in this process (set by the store; series hide blocks up to a seq). */
   seq = 0;
+  private cache: { row: number; t: Float64Array; v: Float64Array } | undefined;
 
   constructor(
     readonly dir: string,
@@ -104,11 +105,15 @@ export class PersistedBlock {
     for (let i = r[0]; i < r[1]; i++) {
       if (t < c.minT[i]! || t > c.maxT[i]!) continue;
       const n = c.count[i]!;
-      const ts = new Float64Array(n);
-      const vs = new Float64Array(n);
-      decodeChunk(chunkData(c, i), ts, vs, 0);
-      const k = ts.indexOf(t);
-      if (k >= 0) return vs[k];
+      if (this.cache?.row !== i) {
+        // Lookups come in runs over one series (replay, backfill): keep the last chunk decoded.
+        const ts = new Float64Array(n);
+        const vs = new Float64Array(n);
+        decodeChunk(chunkData(c, i), ts, vs, 0);
+        this.cache = { row: i, t: ts, v: vs };
+      }
+      const k = this.cache.t.indexOf(t);
+      if (k >= 0) return this.cache.v[k];
     }
     return undefined;
   }

@@ -2,7 +2,9 @@
  * The per-series admission rules of a write, applied to one `MemSeries` without an object per
  * sample (Prometheus's head appender plus its out-of-order window):
  *  - a timestamp must be a valid sample time (`validateTimestamp`) → else `invalid_timestamp`;
- *  - below the persisted floor (the newest persisted block's end) → `too_old`;
+ *  - older than `minTime` (the retention cutoff) → `too_old`; below the persisted floor (the
+ *    newest persisted block's end) → `too_old` too unless `lateInsert` (then it is late data,
+ *    checked against the blocks for duplicates and merged like any older sample);
  *  - newer than the series' last sample (stored, or earlier in this request) → appended;
  *  - a timestamp already present with a bit-identical value → ignored (retries and replica
  *    re-sends are idempotent; a stale marker only equals a stale marker);
@@ -34,8 +36,12 @@ export interface ApplyPolicy {
   windowMs: number;
   /** Samples before this time are refused (`too_old`): they would belong to persisted blocks. */
   floor: number;
-  /** Insert mode (range transfers): samples below the floor are merged too (late data). */
+  /** Samples below the floor are admitted (late data) under the same rules as older samples. */
   lateInsert?: boolean;
+  /** Samples before this time are refused (`too_old`) in any case (retention cutoff). */
+  minTime?: number;
+  /** The value the persisted blocks hold at t (duplicate checks below the floor). */
+  blockValueAt?: (t: number) => number | undefined;
   chunkSamples: number;
   blockMs: number;
 }
@@ -53,6 +59,8 @@ export function applySeriesSamples(ms: MemSeries, t: ArrayLike<number>, v: Array
     if (r) r.count += count;
     else res.rejected.set(reason, { count, message: message() });
   };
+  // Newer samples take the fast path only at or above the floor and the retention cutoff.
+  const fastFloor = Math.max(p.floor, p.minTime ?? -Infinity);
   let last = ms.lastT;
   let lastV = ms.lastV;
   let k = 0;
@@ -60,7 +68,7 @@ export function applySeriesSamples(ms: MemSeries, t: ArrayLike<number>, v: Array
   for (let i = 0; i < n; i++) {
     const ti = t[i]!;
     const vi = v[i]!;
-    if (ti > last && ti >= p.floor) {
+    if (ti > last && ti >= fastFloor) {
       const bad = validateTimestamp(ti);
       if (bad === undefined) {
         outT[k] = ti;
@@ -74,12 +82,19 @@ export function applySeriesSamples(ms: MemSeries, t: ArrayLike<number>, v: Array
     if (bad !== undefined) reject('invalid_timestamp', 1, () => `sample ${i}: ${bad}`);
     else if (ti === last && sameBits(vi, lastV)) res.ignored++;
     else if (ti < p.floor && !p.lateInsert) reject('too_old', 1, () => `sample ${i}: timestamp ${ti} is older than the persisted data (before ${p.floor})`);
+    else if (p.minTime !== undefined && ti < p.minTime) reject('too_old', 1, () => `sample ${i}: timestamp ${ti} is older than the retention (before ${p.minTime})`);
     else if (last - ti > p.windowMs) {
       // Outside the window: an identical re-send of a stored sample is still a harmless retry.
-      const stored = ms.valueAt(ti);
+      const stored = ms.valueAt(ti) ?? (ti < p.floor ? p.blockValueAt?.(ti) : undefined);
       if (stored !== undefined && sameBits(stored, vi)) res.ignored++;
       else if (stored !== undefined) reject('duplicate_sample', 1, () => `sample ${i}: timestamp ${ti} already has value ${stored}, got ${vi}`);
       else reject('out_of_order', 1, () => `sample ${i}: timestamp ${ti} is more than the admission window (${p.windowMs} ms) before the last sample at ${last}`);
+    } else if (ti < p.floor && p.blockValueAt) {
+      // Late data: a timestamp the blocks already hold is a duplicate, not a new sample.
+      const stored = p.blockValueAt(ti);
+      if (stored === undefined) (ooo ??= []).push(i);
+      else if (sameBits(stored, vi)) res.ignored++;
+      else reject('duplicate_sample', 1, () => `sample ${i}: timestamp ${ti} already has value ${stored}, got ${vi}`);
     } else (ooo ??= []).push(i);
   }
   res.appended = k;

@@ -225,7 +225,7 @@ export class DurableSeriesStore {
     if (!ms) {
       let ok = false;
       for (let i = 0; i < n && !ok; i++) ok = validateTimestamp(t[i]!) === undefined && (lateInsert || t[i]! >= this.persistedUntil);
-      if (!ok) return applySeriesSamples(new MemSeries(-1, tenant, labels, key), t, v, this.policy(windowMs, lateInsert), new Float64Array(n), new Float64Array(n));
+      if (!ok) return applySeriesSamples(new MemSeries(-1, tenant, labels, key), t, v, this.policy(windowMs, lateInsert, undefined), new Float64Array(n), new Float64Array(n));
       ms = this.addSeries(this.nextId++, tenant, labels);
       this.walQueue?.addSeries({ id: ms.id, tenant, labels: ms.labels });
     }
@@ -243,7 +243,7 @@ export class DurableSeriesStore {
       outT = this.scratchT;
       outV = this.scratchV;
     }
-    const o = applySeriesSamples(ms, t, v, this.policy(windowMs, lateInsert), outT, outV);
+    const o = applySeriesSamples(ms, t, v, this.policy(windowMs, lateInsert, ms), outT, outV);
     const k = o.appended + o.inserted;
     this.counters.outOfOrder += (o.rejected?.get('out_of_order')?.count ?? 0) + (o.rejected?.get('duplicate_sample')?.count ?? 0);
     this.counters.tooOld += o.rejected?.get('too_old')?.count ?? 0;
@@ -287,8 +287,17 @@ export class DurableSeriesStore {
     return done;
   }
 
-  private policy(windowMs: number, lateInsert: boolean): ApplyPolicy {
-    return { windowMs, floor: this.persistedUntil, chunkSamples: this.chunkSamples, blockMs: this.blockMs, lateInsert };
+  private policy(windowMs: number, lateInsert: boolean, ms: MemSeries | undefined): ApplyPolicy {
+    const r = this.opts.retentionMs;
+    return {
+      windowMs,
+      floor: this.persistedUntil,
+      chunkSamples: this.chunkSamples,
+      blockMs: this.blockMs,
+      lateInsert,
+      ...(r !== undefined && Number.isFinite(this.maxT) ? { minTime: this.maxT - r } : {}),
+      ...(ms && this.blocks.length > 0 ? { blockValueAt: (t: number) => this.blockValueAt(ms, t) } : {}),
+    };
   }
 
   /** The value series `s` holds at exactly t in the (visible) persisted blocks, or undefined. */
