@@ -120,17 +120,20 @@ describe('etcd control plane', () => {
     const resyncs = (c.store as EtcdAssignmentStore).resyncs;
     await etcd.stop();
     const stoppedAt = Date.now();
+    const atStop = { rounds: w.next, queries };
     await waitFor(() => !(c.store as EtcdAssignmentStore).connected, 10_000, 'gateway store notices');
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
-    const roundsDuringOutage = w.next;
+    const during = { rounds: w.next - atStop.rounds, queries: queries - atStop.queries };
     await etcd.restart();
     await waitFor(() => (c.store as EtcdAssignmentStore).resyncs > resyncs, 20_000, 'gateway resync');
     await waitFor(() => c.store.leaves().length === 3, 10_000, 'leaves registered after the outage');
     done = true;
     await Promise.all([writing, querying]);
-    expect(roundsDuringOutage).toBeGreaterThan(100);
+    // Writes and queries went on during the outage (counts are low bounds: the machine may be
+    // busy), and none failed, before, during or after.
+    expect(during.rounds).toBeGreaterThan(10);
+    expect(during.queries).toBeGreaterThan(5);
     expect(w.failures).toBe(0);
-    expect(queries).toBeGreaterThan(50);
     expect(queryFailures).toBe(0);
     // The control plane works again: a split is committed and seen by the gateway.
     const r = c.store.ranges()[1]!;
