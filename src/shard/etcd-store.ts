@@ -14,7 +14,10 @@
  * events and snapshots arrive never resurrects or reverts anything.
  *
  * Writes: `updateRanges` reads the ranges fresh from etcd and commits in one transaction that
- * compares each read key's mod revision (or absence); a lost race re-reads and retries.
+ * compares each read key's mod revision (or absence); a lost race re-reads and retries. Static
+ * leaf records (`putLeaf`, `removeLeaf`) are compare-and-swap transactions too. The keys of a
+ * registration (leaves/<id> and load/<id> under the leaf's lease) have a single writer, the
+ * leaf holding the lease, and are plain puts under that lease.
  */
 import { Etcd3, type IOptions, type Lease, type Watcher } from 'etcd3';
 import { ExponentialBackoff } from 'cockatiel';
@@ -149,17 +152,35 @@ export class EtcdAssignmentStore implements AssignmentStore {
 
   // ---- writes ----
 
+  /** A static leaf record (no lease): compare-and-put against the key's current revision. */
   async putLeaf(l: LeafRecord): Promise<void> {
-    const res = await this.client.put(keyOf(this.prefix, 'leaves', l.id)).value(encodeLeaf(l)).exec();
-    this.apply(keyOf(this.prefix, 'leaves', l.id), Number(res.header.revision), encodeLeaf(l));
+    const key = keyOf(this.prefix, 'leaves', l.id);
+    await this.casKey(key, () => encodeLeaf(l));
   }
 
+  /** Deletes the leaf and its load report, each compared against its current revision. */
   async removeLeaf(id: string): Promise<void> {
-    for (const kind of ['leaves', 'load'] as const) {
-      const key = keyOf(this.prefix, kind, id);
-      const res = await this.client.delete().key(key).exec();
-      this.apply(key, Number(res.header.revision), undefined);
+    for (const kind of ['leaves', 'load'] as const) await this.casKey(keyOf(this.prefix, kind, id), () => undefined);
+  }
+
+  /**
+   * Reads `key`, then writes `next()` (undefined = delete) in a transaction that compares the
+   * revision read (or absence); retries when another writer got in between.
+   */
+  private async casKey(key: string, next: () => string | undefined): Promise<void> {
+    for (let attempt = 0; attempt < MAX_TXN_ATTEMPTS; attempt++) {
+      const cur = await this.client.get(key).exec();
+      const kv = cur.kvs[0];
+      const value = next();
+      if (!kv && value === undefined) return;
+      const txn = kv ? this.client.if(key, 'Mod', '==', Number(kv.mod_revision)) : this.client.if(key, 'Create', '==', 0);
+      const out = await txn.then(value === undefined ? this.client.delete().key(key) : this.client.put(key).value(value)).commit();
+      if (out.succeeded) {
+        this.apply(key, Number(out.header.revision), value);
+        return;
+      }
     }
+    throw new AssignmentConflictError(`${key}: concurrent changes won ${MAX_TXN_ATTEMPTS} times in a row`);
   }
 
   async putRange(r: RangeAssignment): Promise<void> {
