@@ -2,7 +2,8 @@
  * Pushdown: bytes sent leaf → gateway and end-to-end latency of two queries with pushdown
  * (fragments evaluated on the leaves, partial states merged at the gateway) vs without (raw
  * series fetched, everything evaluated at the gateway), over 100,000 series each, a 1 h range
- * query at 15 s steps, through an embedded cluster (4 leaves + gateway, real gRPC on loopback):
+ * query at 15 s steps, through a cluster of 4 leaf processes (`canopy leaf`, 20 ranges) and a
+ * gateway, real gRPC on loopback:
  *
  *   sum_rate: sum by (job) (rate(http_requests_total[5m]))
  *   hist_q:   histogram_quantile(0.99, sum by (le, job) (rate(http_request_duration_seconds_bucket[5m])))
@@ -15,9 +16,76 @@
  * query `<name>_bytes_ratio`, `<name>_latency_ratio`, `<name>_bytes_with`, `<name>_bytes_without`,
  * `<name>_ms_with`, `<name>_ms_without`.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import type { BenchOptions, BenchResult } from './run.js';
-import { intArg, median, startBenchCluster } from './lib-cluster.js';
+import { intArg, median } from './lib-cluster.js';
+import { GatewayClient } from '../src/cli/index.js';
+import { DEFAULT_TENANT, encodeTuple } from '../src/model/index.js';
+import { startGateway } from '../src/router/index.js';
+import { initialRanges, MemoryAssignmentStore } from '../src/shard/index.js';
 import type { QueryResponse__Output } from '../src/rpc/gen/canopy/v1/QueryResponse.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/canopy.js');
+const LEAVES = 4;
+
+/** Starts `canopy leaf` as its own process; resolves with its address once it listens. */
+function leafProcess(id: string, children: ChildProcess[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'leaf', '--id', id, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`leaf ${id} did not start: ${out}`)), 60_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal !== 'SIGTERM') process.stderr.write(`leaf ${id} exited (code ${code}, signal ${signal}): ${out.slice(-2000)}\n`);
+      reject(new Error(`leaf ${id} exited with ${code}: ${out}`));
+    });
+  });
+}
+
+/**
+ * 4 leaf processes (each its own event loop and heap, as deployed) and an in-process gateway
+ * over them; the key space is cut into one range per job (20 ranges, 5 per leaf).
+ */
+async function startProcessCluster(): Promise<{ client: GatewayClient; stop(): Promise<void> }> {
+  const children: ChildProcess[] = [];
+  const kill = (): void => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGTERM');
+  };
+  try {
+    const ids = Array.from({ length: LEAVES }, (_, i) => `leaf-${i}`);
+    const addrs = await Promise.all(ids.map((id) => leafProcess(id, children)));
+    const splitKeys = Array.from({ length: JOBS - 1 }, (_, j) => encodeTuple([DEFAULT_TENANT, jobName(j + 1)]));
+    const store = new MemoryAssignmentStore({ leaves: ids.map((id, i) => ({ id, address: addrs[i]! })), ranges: initialRanges(ids, { splitKeys }) });
+    const gateway = await startGateway({ listen: '127.0.0.1:0', assignment: store, logger: pino({ level: 'error' }, pino.destination(2)), defaultTimeoutMs: 600_000 });
+    const client = new GatewayClient(gateway.address);
+    return {
+      client,
+      async stop() {
+        client.close();
+        await gateway.stop();
+        kill();
+      },
+    };
+  } catch (e) {
+    kill();
+    throw e;
+  }
+}
+
+const jobName = (j: number): string => `job-${String(j).padStart(2, '0')}`;
 
 const STEP_MS = 15_000;
 const END = 1_700_003_600_000;
@@ -53,7 +121,7 @@ function targetSeries(job: number, inst: number, r: () => number): SeriesOut[] {
   const out: SeriesOut[] = [];
   const common = [
     { name: 'instance', value: `i-${String(inst).padStart(3, '0')}` },
-    { name: 'job', value: `job-${String(job).padStart(2, '0')}` },
+    { name: 'job', value: jobName(job) },
   ];
   for (let p = 0; p < FANOUT; p++) {
     const v = new Float64Array(n);
@@ -92,7 +160,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const runs = intArg(opts.args, 'runs', 3);
   // --instances N scales the data set down for quick runs (default 500 → 100,000 series per metric).
   const instances = intArg(opts.args, 'instances', INSTANCES);
-  const bc = await startBenchCluster(4);
+  const bc = await startProcessCluster();
   try {
     const r = rnd(42);
     const t0 = performance.now();
@@ -136,6 +204,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         rows.push({ query: q.name, pushdown: mode, series_out: last!.matrix.length, bytes, ms: Number(median(ms).toFixed(1)) });
         opts.log(`${q.name} ${mode} pushdown: ${bytes.toLocaleString('en-US')} bytes, ${median(ms).toFixed(0)} ms`);
       }
+      // Where the time goes with pushdown: per-fragment, per-leaf actuals (stderr).
+      const ex = await bc.client.explain({ query: q.query, startMs: START, endMs: END, stepMs: STEP_MS, analyze: true, options: { maxSamples: 1e9 } });
+      for (const line of ex.text.split('\n')) if (/^ {2}Analyze:| {4}leaf-|^Stages:/.test(line)) opts.log(`  ${q.name} explain: ${line.trim()}`);
       const diff = sameAnswer(measured.with.res, measured.without.res);
       if (diff) throw new Error(`${q.name}: answers differ with and without pushdown: ${diff}`);
       const bytesRatio = measured.without.bytes / Math.max(1, measured.with.bytes);
@@ -152,7 +223,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       });
     }
     return {
-      title: `pushdown: ${(JOBS * instances * FANOUT).toLocaleString('en-US')} series per query, 1 h at 15 s, 4 leaves (median of ${runs})`,
+      title: `pushdown: ${(JOBS * instances * FANOUT).toLocaleString('en-US')} series per query, 1 h at 15 s, ${LEAVES} leaf processes, 20 ranges (median of ${runs})`,
       rows,
       summary: { bytes_ratio: Number(worstBytes.toFixed(1)), latency_ratio: Number(worstLatency.toFixed(2)), ...summary },
     };

@@ -8,6 +8,7 @@ import { formatExpr, parse } from '../src/promql/index.js';
 import { distributedPlanToProto, planDistributed, planNodeFromProto, planNodeToProto, PlacementRules, resolveQueryTime, STATE_LABEL } from '../src/planner/index.js';
 import { fragmentGrid, onGrid } from '../src/router/pushdown-exec.js';
 import { MomentMerger } from '../src/router/merge-moments.js';
+import { PartialFolder } from '../src/router/merge-partials.js';
 
 const rules = () => new PlacementRules(['job', 'instance']);
 
@@ -116,5 +117,30 @@ describe('moment merge', () => {
     expect(merged('avg', [part('a', 1, Infinity), part('a', 1, -Infinity)])).toBeNaN();
     expect(merged('avg', [part('a', 1, NaN), part('a', 1, 5)])).toBeNaN();
     expect(merged('stdvar', [part('a', 1, Infinity, NaN), part('a', 1, 5, 0)])).toBeNaN();
+  });
+});
+
+describe('partial fold (streaming, one series per group)', () => {
+  const times = Float64Array.of(0, 10, 20);
+  const s = (g: string, t: number[], v: number[]): Series => ({ labels: [{ name: 'g', value: g }], t: Float64Array.from(t), v: Float64Array.from(v) });
+  const fold = (op: 'sum' | 'min' | 'max' | 'group', answers: Series[][]) => {
+    const f = new PartialFolder(op, times);
+    for (const a of answers) f.add(a);
+    return f.result().map((r) => [r.labels[0]!.value, Array.from({ length: r.v.length }, (_, i) => (isStaleNaN(r.v[i]!) ? 'stale' : r.v[i]))]);
+  };
+  it('folds per group and step, absent steps stay absent', () => {
+    const answers = [[s('a', [0, 10], [1, 2]), s('b', [20], [5])], [s('a', [10, 20], [10, 20])]];
+    expect(fold('sum', answers)).toEqual([
+      ['a', [1, 12, 20]],
+      ['b', ['stale', 'stale', 5]],
+    ]);
+    expect(fold('min', answers)[0]).toEqual(['a', [1, 2, 20]]);
+    expect(fold('max', answers)[0]).toEqual(['a', [1, 10, 20]]);
+    expect(fold('group', answers)[0]).toEqual(['a', [1, 1, 1]]);
+  });
+  it('min/max replace NaN like the engine; sum propagates it', () => {
+    const answers = [[s('a', [0], [NaN])], [s('a', [0], [3])]];
+    expect(fold('min', answers)[0]![1]).toEqual([3, 'stale', 'stale']);
+    expect(fold('sum', answers)[0]![1]).toEqual([NaN, 'stale', 'stale']);
   });
 });

@@ -25,7 +25,7 @@
  */
 import type { AggregateExpr, AggregateOp, BinaryExpr, Expr, VectorMatching, VectorSelector } from '../promql/index.js';
 import { evalDuration, formatExpr, typeOf } from '../promql/index.js';
-import { fragmentSelector, PART_LABEL, STATE_LABEL, type FragmentVariant, type MomentMerge, type PlanFragment } from './plan-fragment.js';
+import { fragmentSelector, PART_LABEL, STATE_LABEL, type FragmentVariant, type MomentMerge, type PartialFold, type PlanFragment } from './plan-fragment.js';
 import { PlacementRules } from './pushdown-rules.js';
 import { resolveQueryTime, type QueryTime } from './optimize-query-time.js';
 
@@ -97,10 +97,10 @@ class Splitter {
     this.rules = new PlacementRules(opts.targetLabels);
   }
 
-  private remote(expr: Expr, variant: FragmentVariant, state: string, stepMs: number, merge?: MomentMerge): VectorSelector {
+  private remote(expr: Expr, variant: FragmentVariant, state: string, stepMs: number, merge?: MomentMerge, fold?: PartialFold): VectorSelector {
     const id = `f${this.fragments.length}`;
     const resolved = resolveQueryTime(expr, this.opts);
-    this.fragments.push({ id, variant, state, expr: resolved, promql: formatExpr(resolved), selectors: selectorsIn(resolved), stepMs, ...(merge ? { merge } : {}) });
+    this.fragments.push({ id, variant, state, expr: resolved, promql: formatExpr(resolved), selectors: selectorsIn(resolved), stepMs, ...(merge ? { merge } : {}), ...(fold ? { fold } : {}) });
     return fragmentSelector(id);
   }
 
@@ -157,20 +157,20 @@ class Splitter {
     const X = e.expr;
     const G = e.grouping;
     const W = e.without;
-    const part = (op: AggregateOp, state: string, param?: Expr): VectorSelector => this.remote(agg(op, X, G, W, param), 'partial', state, stepMs);
+    const part = (op: AggregateOp, state: string, fold: PartialFold, param?: Expr): VectorSelector => this.remote(agg(op, X, G, W, param), 'partial', state, stepMs, undefined, fold);
     switch (e.op) {
       case 'sum':
       case 'count':
-        return merge('sum', part(e.op, e.op), G, W);
+        return merge('sum', part(e.op, e.op, 'sum'), G, W);
       case 'min':
       case 'max':
       case 'group':
-        return merge(e.op, part(e.op, e.op), G, W);
+        return merge(e.op, part(e.op, e.op, e.op), G, W);
       case 'count_values': {
         // The value label joins the groups (count_values by (g) outputs g and the label).
         const label = e.param?.kind === 'StringLiteral' ? e.param.value : undefined;
         if (label === undefined) return { ...e, expr: this.split(X, stepMs) };
-        return merge('sum', part('count_values', 'count_values', e.param), W ? G.filter((g) => g !== label) : [...G.filter((g) => g !== label), label], W);
+        return merge('sum', part('count_values', 'count_values', 'sum', e.param), W ? G.filter((g) => g !== label) : [...G.filter((g) => g !== label), label], W);
       }
       case 'avg':
       case 'stddev':

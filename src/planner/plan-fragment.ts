@@ -29,6 +29,13 @@ export type FragmentVariant = 'whole' | 'partial';
  */
 export type MomentMerge = 'avg' | 'stdvar' | 'stddev';
 
+/**
+ * How the gateway's runner may pre-fold the partial states of a `partial` fragment as the
+ * leaves' answers arrive (same op as the merging aggregation above it), so that memory holds
+ * one series per group whatever the number of leaves (src/router/merge-partials.ts).
+ */
+export type PartialFold = 'sum' | 'min' | 'max' | 'group';
+
 /** The partial state a fragment computes, for Explain (`sum`, `count`, `avg.count`, `topk`…). */
 export type PartialState = string;
 
@@ -51,6 +58,8 @@ export interface PlanFragment {
   readonly stepMs: number;
   /** Set for moment states: the runner merges the leaves' answers into the final value. */
   readonly merge?: MomentMerge;
+  /** Set for simple partial states: the runner folds the leaves' answers per group. */
+  readonly fold?: PartialFold;
 }
 
 /**

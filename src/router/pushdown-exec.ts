@@ -8,8 +8,9 @@
  * Each leaf evaluates the fragment's PromQL with the shared engine over the series of the ranges
  * it was sent (an `ExprFragment`), and streams the result as Arrow batches. Answers of `partial`
  * fragments are tagged with a part label naming the ranges they cover (the operator above
- * merges them), or folded into a MomentMerger as they arrive (avg, stddev, stdvar); answers of
- * `whole` fragments are disjoint and simply united. Finally every series is laid on
+ * merges them) — folded per group as they arrive (PartialFolder for sum/min/max/group,
+ * MomentMerger for avg/stddev/stdvar) so memory holds one series per group; answers of `whole`
+ * fragments are disjoint and simply united. Finally every series is laid on
  * the full grid with stale markers where it has no value, so the gateway's selector sees
  * exactly the fragment's presence at each step (no lookback filling).
  */
@@ -19,6 +20,7 @@ import { executeFanout } from './fanout-exec.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { QueryContext } from './query-context.js';
 import { MomentMerger } from './merge-moments.js';
+import { PartialFolder } from './merge-partials.js';
 import { mergeSeriesSets } from './series-merge.js';
 import type { Topology } from './topology.js';
 
@@ -130,7 +132,7 @@ export class FragmentRunner {
     if (grid.stepMs === 0) chunks.push({ startMs: grid.endMs, endMs: grid.endMs });
     else for (let i = 0; i < grid.times.length; i += MAX_GRID_POINTS) chunks.push({ startMs: grid.times[i]!, endMs: grid.times[Math.min(grid.times.length, i + MAX_GRID_POINTS) - 1]! });
 
-    const merger = f.merge ? new MomentMerger(f.merge, grid.times) : undefined;
+    const merger = f.merge ? new MomentMerger(f.merge, grid.times) : f.fold ? new PartialFolder(f.fold, grid.times) : undefined;
     const parts = await executeFanout(ctx, this.topology, this.metrics, fanout, 'execute', async (client, ranges, leafId) => {
       const t0 = performance.now();
       const perChunk: Series[][] = [];
@@ -159,7 +161,7 @@ export class FragmentRunner {
       // Only a completed call counts: its bytes and annotations are taken now.
       let series = perChunk.length === 1 ? perChunk[0]! : mergeSeriesSets(perChunk);
       if (merger) {
-        // Folded at once (streaming: the answer is not kept).
+        // Folded at once, per group (streaming: the answer itself is not kept).
         merger.add(series);
       } else if (f.variant === 'partial') {
         // The tag names the ranges the partial state covers, so the partial states of sibling
