@@ -318,4 +318,21 @@ describe('executeChildren', () => {
     // The loser's "superseded" is not the leaf's fault: no breaker failure counted.
     expect(breakers.describe().every((b) => b.failures === 0 && b.state === 'closed')).toBe(true);
   });
+
+  it('claim: a primary that lost part of its group to a hedge is asked again for the rest', async () => {
+    // Group {r1, r2} on slow `a`; hedged: r1 → b (answers, claims r1), r2 → c (down). `a` then
+    // answers both but cannot claim r1: it is asked again for r2 alone.
+    const calls: string[] = [];
+    const call: LeafCall<string> = async (leaf, ids, signal, info) => {
+      calls.push(`${leaf}:${ids.join(',')}`);
+      if (leaf === 'c') throw new UnavailableError('c is down');
+      await wait(leaf === 'a' ? 120 : 1, signal);
+      if (!info.claim()) throw supersededError();
+      return ids.map((id) => `${leaf}:${id}`).join(',');
+    };
+    const r = await executeChildren({ children: children({ r1: ['a', 'b'], r2: ['a', 'c'] }), call, hedge: { defaultDelayMs: 10, minDelayMs: 1 } });
+    expect(items(r)).toEqual(['a:r2', 'b:r1']);
+    expect(r.health).toMatchObject({ expectedChildren: 2, completedChildren: 2, partial: false });
+    expect(calls).toEqual(['a:r1,r2', 'b:r1', 'c:r2', 'a:r2']);
+  });
 });

@@ -52,7 +52,8 @@ interface Outcome<T> {
   notes: HealthIssue[];
 }
 
-type Attempt<T> = { ok: true; items: T[]; ms: number } | { ok: false; aborted: boolean; error: CanopyError; ms: number };
+/** `superseded`: the call answered but lost its children to a hedge call that claimed some first. */
+type Attempt<T> = { ok: true; items: T[]; ms: number } | { ok: false; aborted: boolean; superseded?: boolean; error: CanopyError; ms: number };
 
 const defaultFatal = (e: CanopyError): boolean => NOT_LEAF_FAULT.has(e.code);
 
@@ -213,7 +214,10 @@ class Execution<T> {
       this.release(token, ids);
       if (signal.aborted || isSuperseded(e)) {
         this.o.metrics?.call(leaf, 'cancelled', ms / 1000);
-        return { ok: false, aborted: true, error: new CanopyError('CANCELLED', 'call cancelled'), ms };
+        // Given up at a deadline: the leaf took at least `ms` (a censored sample), so a hung
+        // leaf drops down the ranking even when no hedge was sent (hedging off, budget spent).
+        if (signal.aborted && signal.reason instanceof DeadlineReason) this.o.latency?.observeCensored(leaf, ms);
+        return { ok: false, aborted: true, superseded: !signal.aborted && isSuperseded(e), error: new CanopyError('CANCELLED', 'call cancelled'), ms };
       }
       const error = fromServiceError(e);
       this.o.metrics?.call(leaf, isBreakerReject(error) ? 'rejected' : 'error', ms / 1000);
@@ -222,6 +226,18 @@ class Execution<T> {
     } finally {
       this.o.latency?.end(leaf);
     }
+  }
+
+  /**
+   * The primary answered its whole group but lost its claim because hedge calls claimed part of
+   * it first, while other hedged children found no answer: ask the primary again for just those
+   * (it answered them a moment ago; its first answer cannot be split per child).
+   */
+  private async rescue(leaf: string, ps: readonly Pending[], h: Outcome<T>, round: number, signal: AbortSignal, provisional: boolean): Promise<Outcome<T>> {
+    const rest = ps.filter((p) => h.failed.has(p.child.id));
+    if (rest.length === 0 || signal.aborted) return h;
+    for (const p of rest) h.failed.delete(p.child.id);
+    return mergeInto(h, await this.attempt(leaf, rest, round + 1, signal, provisional));
   }
 
   /** A failed primary: fatal → cancel all; aborted → timeout; otherwise retry on next replicas. */
@@ -281,8 +297,9 @@ class Execution<T> {
             return out;
           }
           if (!r.aborted && this.isFatal(r.error)) return this.afterFailure(leaf, ps, r, round, signal, provisional);
-          // The primary failed: the hedge is its fallback.
-          const h = await hedge;
+          // The primary failed (or lost its claim to hedge calls): the hedge is its fallback.
+          let h = await hedge;
+          if (r.superseded) h = await this.rescue(leaf, ps, h, round, signal, provisional);
           h.notes.push(...hedgedNotes('the fallback'));
           return this.settle(h, provisional);
         }
@@ -301,6 +318,11 @@ class Execution<T> {
           return out;
         }
         if (!r.aborted && this.isFatal(r.error)) return this.afterFailure(leaf, ps, r, round, signal, provisional);
+        if (r.superseded) {
+          const rescued = await this.rescue(leaf, ps, h, round, signal, provisional);
+          rescued.notes.push(...hedgedNotes('the fallback, and the primary for the rest'));
+          return this.settle(rescued, provisional);
+        }
         h.notes.push(...hedgedNotes('neither'));
         return this.settle(h, provisional);
       } finally {
