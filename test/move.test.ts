@@ -58,3 +58,19 @@ describe('move catch-up', () => {
     }
   });
 });
+
+describe('move gateway barrier', () => {
+  it('waits for a gateway that does not acknowledge, up to the timeout, then goes on', async () => {
+    const shared = new MemoryAssignmentStore();
+    const c = (cluster = await startCpCluster({ makeStore: async () => shared, shared: true, leaves: 2 }));
+    await shared.registerGateway('cut-off'); // registered, never reports
+    const r0 = c.store.ranges()[0]!;
+    const from = r0.replicas[0]!.leafId;
+    const to = [...c.leaves.keys()].find((id) => id !== from)!;
+    const started = Date.now();
+    const out = await new Balancer({ store: c.store, logger: silent, propagationMs: 50, barrierTimeoutMs: 400 }).move(r0.id, from, to);
+    expect(out.barrierTimeouts).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    expect(c.store.ranges()[0]!.replicas).toEqual([{ leafId: to, state: 'available' }]);
+  });
+});

@@ -160,5 +160,30 @@ export function assignmentStoreAcceptance(name: string, make: () => Promise<Assi
         await s.close();
       }
     });
+
+    it('gateways acknowledge assignment revisions that grow with every change', async () => {
+      const s = await make();
+      try {
+        const g = await s.registerGateway('g1', { ttlMs: 2_000 });
+        await until(() => s.gateways().length === 1, 2_000);
+        expect(s.gateways()).toEqual([{ id: 'g1', seen: 0 }]);
+        const before = s.assignmentRevision();
+        const [r0] = initialRanges(['x']);
+        await s.updateRanges(['r0'], () => ({ put: [r0!] }));
+        const rev = s.assignmentRevision();
+        expect(rev).toBeGreaterThan(before);
+        await s.putLeaf({ id: 'x', address: '127.0.0.1:1' });
+        expect(s.assignmentRevision()).toBeGreaterThan(rev);
+        await g.reportSeen(rev);
+        expect(await until(() => s.gateways()[0]?.seen === rev, 2_000)).toBe(true);
+        await g.reportSeen(rev - 1); // never goes back
+        await settle(settleMs);
+        expect(s.gateways()[0]!.seen).toBe(rev);
+        await g.revoke();
+        expect(await until(() => s.gateways().length === 0, 2_000)).toBe(true);
+      } finally {
+        await s.close();
+      }
+    });
   });
 }

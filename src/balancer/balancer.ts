@@ -24,6 +24,8 @@ export interface BalancerOptions extends BalancerPolicy {
   deadAfterMs?: number;
   /** See mover.ts (default 1 s). */
   propagationMs?: number;
+  /** See mover.ts (default 15 s). */
+  barrierTimeoutMs?: number;
   chunkBytes?: number;
   /** Election candidate name (default balancer-<pid>). */
   candidate?: string;
@@ -210,6 +212,7 @@ export class Balancer {
         logger: this.logger,
         signal: this.abort.signal,
         ...(this.opts.propagationMs !== undefined ? { propagationMs: this.opts.propagationMs } : {}),
+        ...(this.opts.barrierTimeoutMs !== undefined ? { barrierTimeoutMs: this.opts.barrierTimeoutMs } : {}),
         ...(this.opts.chunkBytes !== undefined ? { chunkBytes: this.opts.chunkBytes } : {}),
       },
       { rangeId, ...(from ? { from } : {}), to },

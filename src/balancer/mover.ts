@@ -4,23 +4,24 @@
  *
  *  1. add `to` as `initializing` (epoch+1): gateways start sending it the range's writes at once,
  *     reads never use it;
- *  2. wait `propagationMs` so every gateway's watch has delivered step 1 (from then on every
- *     acknowledged write reaches `to` as well);
+ *  2. wait until every live gateway acknowledges the assignment revision of step 1 (the gateway
+ *     barrier: gateways publish the revision they route with, src/router/topology.ts), and at
+ *     least `propagationMs`; from then on every acknowledged write reaches `to` as well;
  *  3. `to` pulls the range's history from an available live replica (Leaf.Transfer: chunked,
  *     resumable) and merges it with what arrived live (dedupe by timestamp);
  *  4. `to` becomes `available`, and `from` becomes `leaving` (or is removed if dead) (epoch+1);
- *  5. after `propagationMs` (reads in flight on `from` finish, gateways prefer `to`), a catch-up
+ *  5. after the same barrier (reads in flight on `from` finish, gateways prefer `to`), a catch-up
  *     pass copies `from`'s samples of the last `catchUpWindowMs` into `to` again (merging is
  *     idempotent), then `from` is removed (epoch+1); `from` notices it no longer holds the span
  *     and deletes the data (src/leaf/registration.ts).
  * Every step is an `updateRanges` transaction checked against the current state: if the range
  * changed shape or lost `to` meanwhile, the move stops (rolling step 1 back when possible).
  *
- * Known limit: a gateway cut off from etcd for longer than `propagationMs` during step 2 may
+ * Known limit: the barrier gives up after `barrierTimeoutMs` (a gateway cut off from etcd cannot
+ * acknowledge; its lease lapses after its TTL and it leaves the barrier). Such a gateway may
  * still route writes without `to`; they land on `from` only. The catch-up pass of step 5 copies
  * them if their timestamps are recent (real-time writes); older backfill written only through
- * such a gateway would be lost at step 5. Keep `propagationMs` above the watch latency of a
- * healthy cluster (default 1 s). A per-gateway acknowledgement barrier would close the gap.
+ * such a gateway would be lost at step 5.
  */
 import type { Logger } from 'pino';
 import { compareKeys } from '../model/index.js';
@@ -32,6 +33,8 @@ export interface MoverDeps {
   logger?: Logger;
   /** Wait for gateways to see a change before relying on it, ms (default 1,000). */
   propagationMs?: number;
+  /** Longest wait for every gateway to acknowledge a change, ms (default 15 s). */
+  barrierTimeoutMs?: number;
   /** Catch-up pass window before removing the old replica, ms (default 5 min; 0 = none). */
   catchUpWindowMs?: number;
   /** Transfer chunk size, bytes (default: the leaf's, 256 KiB). */
@@ -55,6 +58,8 @@ export interface MoveOutcome {
   merged: number;
   /** Samples the catch-up pass added (written to the old replica only). */
   caughtUp: number;
+  /** Barrier waits that timed out (some gateway did not acknowledge). */
+  barrierTimeouts: number;
   seconds: number;
 }
 
@@ -66,6 +71,19 @@ export class MoveError extends Error {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Resolves true once every live gateway reported an assignment revision ≥ `rev`, false after
+ * `timeoutMs`. Gateways registering later start from a fresh copy, which includes `rev`.
+ */
+export async function gatewayBarrier(store: AssignmentStore, rev: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (store.gateways().every((g) => g.seen >= rev)) return true;
+    if (Date.now() >= deadline || signal?.aborted) return false;
+    await sleep(10);
+  }
+}
 
 export async function moveReplica(deps: MoverDeps, req: MoveRequest): Promise<MoveOutcome> {
   const { store } = deps;
@@ -102,11 +120,22 @@ export async function moveReplica(deps: MoverDeps, req: MoveRequest): Promise<Mo
     throw why;
   };
 
+  let barrierTimeouts = 0;
+  const barrier = async (what: string): Promise<void> => {
+    const rev = store.assignmentRevision();
+    const [ok] = await Promise.all([gatewayBarrier(store, rev, deps.barrierTimeoutMs ?? 15_000, deps.signal), sleep(propagation)]);
+    if (!ok) {
+      barrierTimeouts++;
+      const late = store.gateways().filter((g) => g.seen < rev).map((g) => g.id);
+      deps.logger?.warn({ range: req.rangeId, step: what, rev, gateways: late }, 'move: gateways did not acknowledge in time; continuing');
+    }
+  };
+
   let source = '';
   let res;
   try {
     // 2. Let every gateway see the initializing replica.
-    await sleep(propagation);
+    await barrier('initializing');
     if (deps.signal?.aborted) throw new MoveError('move cancelled');
     // 3. Pull the history from an available, live replica (prefer `from`).
     const addrs = live();
@@ -152,7 +181,7 @@ export async function moveReplica(deps: MoverDeps, req: MoveRequest): Promise<Mo
   // 5. Catch up, then remove the leaving replica once reads have moved off it.
   let caughtUp = 0;
   if (fromLeaving) {
-    await sleep(propagation);
+    await barrier('leaving');
     const window = deps.catchUpWindowMs ?? 300_000;
     const addrs = live();
     if (window > 0 && addrs.has(req.from!) && addrs.has(req.to)) {
@@ -179,5 +208,5 @@ export async function moveReplica(deps: MoverDeps, req: MoveRequest): Promise<Mo
   }
   const seconds = (performance.now() - started) / 1000;
   deps.logger?.info({ range: req.rangeId, from: req.from, to: req.to, source, samples: res.samples, merged: res.merged, seconds }, 'move done');
-  return { rangeId: req.rangeId, ...(req.from !== undefined ? { from: req.from } : {}), to: req.to, source, samples: res.samples, merged: res.merged, caughtUp, seconds };
+  return { rangeId: req.rangeId, ...(req.from !== undefined ? { from: req.from } : {}), to: req.to, source, samples: res.samples, merged: res.merged, caughtUp, barrierTimeouts, seconds };
 }

@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import { KeyEncoder } from '../model/index.js';
 import { LeafClient } from '../rpc/index.js';
-import { RangeTable, type AssignmentStore, type LeafRecord } from '../shard/index.js';
+import { randomBytes } from 'node:crypto';
+import { RangeTable, type AssignmentStore, type GatewayRegistration, type LeafRecord } from '../shard/index.js';
 
 export interface LeafHealth {
   up: boolean;
@@ -39,6 +40,11 @@ export class Topology {
   /** Leaves seen registered, and since when they are missing (undefined: registered now). */
   private readonly known = new Map<string, { rec: LeafRecord; goneAt?: number }>();
   private graceTimer: NodeJS.Timeout | undefined;
+  /** This gateway's acknowledgement of the assignment it routes with (the move barrier). */
+  readonly gatewayId = `gw-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private registration: Promise<GatewayRegistration | undefined>;
+  private reported = 0;
+  private closed = false;
 
   constructor(
     /** The assignment store this view follows (also used by the Admin operations). */
@@ -49,8 +55,20 @@ export class Topology {
   ) {
     this.encoder = new KeyEncoder(targetLabels);
     this.current = this.rebuild();
+    this.registration = store.registerGateway(this.gatewayId).then(
+      (r) => {
+        if (this.closed) return void r.revoke().catch(() => undefined), undefined;
+        return r;
+      },
+      (e: unknown) => {
+        this.logger.warn({ err: (e as Error).message }, 'gateway registration failed; moves will not wait for this gateway');
+        return undefined;
+      },
+    );
+    this.reportSeen();
     this.unwatch = store.watch(() => {
       this.current = this.rebuild();
+      this.reportSeen();
     });
   }
 
@@ -99,7 +117,20 @@ export class Topology {
     this.health.set(leafId, { up: false, at: Date.now(), error });
   }
 
+  /** Publishes the assignment revision the current table was built from (once per revision). */
+  private reportSeen(): void {
+    const rev = this.store.assignmentRevision();
+    if (rev <= this.reported) return;
+    this.reported = rev;
+    void this.registration.then((r) => r?.reportSeen(rev)).catch((e: unknown) => {
+      this.reported = Math.min(this.reported, rev - 1); // retried on the next change
+      this.logger.debug({ err: (e as Error).message }, 'could not report the assignment revision');
+    });
+  }
+
   close(): void {
+    this.closed = true;
+    void this.registration.then((r) => r?.revoke()).catch(() => undefined);
     this.unwatch();
     if (this.graceTimer) clearTimeout(this.graceTimer);
     for (const c of this.clients.values()) c.close();

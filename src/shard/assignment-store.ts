@@ -101,6 +101,20 @@ export interface RegisterOptions {
   ttlMs?: number;
 }
 
+/** A gateway's acknowledgement of the assignment it routes with (`gateways/<id>`). */
+export interface GatewayRecord {
+  readonly id: string;
+  /** The `assignmentRevision()` of the gateway's copy when it last rebuilt its routing table. */
+  readonly seen: number;
+}
+
+/** A gateway's live registration (lease). */
+export interface GatewayRegistration {
+  /** Publishes the assignment revision the gateway now routes with. */
+  reportSeen(revision: number): Promise<void>;
+  revoke(): Promise<void>;
+}
+
 /** One candidate in the balancer leader election. */
 export interface LeaderCampaign {
   isLeader(): boolean;
@@ -167,6 +181,17 @@ export interface AssignmentStore {
    * concurrent writers win every retry.
    */
   updateRanges(ids: readonly string[], fn: (current: ReadonlyMap<string, RangeAssignment>) => RangeChange | undefined): Promise<RangeChange | undefined>;
+  /**
+   * Revision of the assignment (leaves and ranges, not load reports) in the local copy: it grows
+   * with every change this copy has seen. After a committed `updateRanges`, the committing copy's
+   * revision includes the change; a gateway whose reported `seen` is at least that revision
+   * routes with it (the move protocol's barrier).
+   */
+  assignmentRevision(): number;
+  /** Live gateways and the assignment revision each last reported. */
+  gateways(): GatewayRecord[];
+  /** Registers a gateway under a lease (see GatewayRecord). */
+  registerGateway(id: string, opts?: RegisterOptions): Promise<GatewayRegistration>;
   /** Joins the balancer leader election as `candidate`. */
   campaign(candidate: string): LeaderCampaign;
   /** Releases connections, watches and timers (registrations are revoked). */

@@ -3,6 +3,7 @@
  *   <prefix>leaves/<id>   {"address","zone"?,"capacity"?}           under the leaf's lease
  *   <prefix>ranges/<id>   {"start","end","replicas":[{"leafId","state"}],"epoch"}
  *   <prefix>load/<leaf>   LeafLoad                                   under the leaf's lease
+ *   <prefix>gateways/<id> {"seen"}                                   under the gateway's lease
  *   <prefix>balancer/leader/…                                        the election (etcd3's keys)
  * Unknown or malformed values are skipped by readers (logged), never fatal.
  */
@@ -10,7 +11,7 @@ import { REPLICA_STATES, type LeafLoad, type LeafRecord, type RangeAssignment, t
 
 export const DEFAULT_ETCD_PREFIX = '/canopy/v1/';
 
-export type KeyKind = 'leaves' | 'ranges' | 'load';
+export type KeyKind = 'leaves' | 'ranges' | 'load' | 'gateways';
 
 export function keyOf(prefix: string, kind: KeyKind, id: string): string {
   return `${prefix}${kind}/${id}`;
@@ -24,7 +25,7 @@ export function parseKey(prefix: string, key: string): { kind: KeyKind; id: stri
   if (slash < 0) return undefined;
   const kind = rest.slice(0, slash);
   const id = rest.slice(slash + 1);
-  if (id === '' || (kind !== 'leaves' && kind !== 'ranges' && kind !== 'load')) return undefined;
+  if (id === '' || (kind !== 'leaves' && kind !== 'ranges' && kind !== 'load' && kind !== 'gateways')) return undefined;
   return { kind, id };
 }
 

@@ -28,6 +28,8 @@ import {
   checkRangeChange,
   DEFAULT_LEAF_TTL_MS,
   type AssignmentStore,
+  type GatewayRecord,
+  type GatewayRegistration,
   type LeaderCampaign,
   type LeafLoad,
   type LeafRecord,
@@ -76,7 +78,8 @@ export class EtcdAssignmentStore implements AssignmentStore {
   private resyncTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private notifyScheduled = false;
-  private views: { leaves: LeafRecord[]; ranges: RangeAssignment[]; loads: LeafLoad[] } | undefined;
+  private views: { leaves: LeafRecord[]; ranges: RangeAssignment[]; loads: LeafLoad[]; gateways: GatewayRecord[] } | undefined;
+  private assignRev = 0;
   private syncing: Promise<void> | undefined;
   /** Whether the watch stream is currently connected. */
   connected = false;
@@ -141,6 +144,38 @@ export class EtcdAssignmentStore implements AssignmentStore {
 
   loads(): LeafLoad[] {
     return [...this.view().loads];
+  }
+
+  assignmentRevision(): number {
+    return this.assignRev;
+  }
+
+  gateways(): GatewayRecord[] {
+    return [...this.view().gateways];
+  }
+
+  async registerGateway(id: string, opts: RegisterOptions = {}): Promise<GatewayRegistration> {
+    const lease = this.client.lease(Math.max(1, Math.ceil((opts.ttlMs ?? DEFAULT_LEAF_TTL_MS) / 1000)));
+    lease.on('lost', (err) => this.logger.warn({ gateway: id, err: err.message }, 'gateway lease lost; it re-registers on its next report'));
+    const key = keyOf(this.prefix, 'gateways', id);
+    let current = lease;
+    let seen = 0;
+    let ended = false;
+    await current.put(key).value(JSON.stringify({ seen })).exec();
+    return {
+      reportSeen: async (rev) => {
+        if (ended || rev <= seen) return;
+        seen = rev;
+        if (current.revoked()) {
+          current = this.client.lease(Math.max(1, Math.ceil((opts.ttlMs ?? DEFAULT_LEAF_TTL_MS) / 1000)));
+        }
+        await current.put(key).value(JSON.stringify({ seen })).exec();
+      },
+      revoke: async () => {
+        ended = true;
+        await current.revoke().catch(() => undefined);
+      },
+    };
   }
 
   watch(cb: () => void): () => void {
@@ -413,6 +448,8 @@ export class EtcdAssignmentStore implements AssignmentStore {
     if (cur && cur.rev >= rev) return false;
     const dead = this.tombstones.get(key);
     if (dead !== undefined && dead >= rev) return false;
+    const kind = parseKey(this.prefix, key)?.kind;
+    if ((kind === 'leaves' || kind === 'ranges') && rev > this.assignRev) this.assignRev = rev;
     if (value === undefined) {
       this.tombstones.set(key, rev);
       return this.entries.delete(key);
@@ -431,12 +468,14 @@ export class EtcdAssignmentStore implements AssignmentStore {
     const leaves: LeafRecord[] = [];
     const ranges: RangeAssignment[] = [];
     const loads: LeafLoad[] = [];
+    const gateways: GatewayRecord[] = [];
     for (const [key, e] of this.entries) {
       const p = parseKey(this.prefix, key);
       if (!p) continue;
       try {
         if (p.kind === 'leaves') leaves.push(decodeLeaf(p.id, e.value));
         else if (p.kind === 'ranges') ranges.push(decodeRange(p.id, e.value));
+        else if (p.kind === 'gateways') gateways.push({ id: p.id, seen: Number((JSON.parse(e.value) as { seen?: unknown }).seen) || 0 });
         else loads.push(decodeLoad(p.id, e.value));
       } catch (err) {
         this.logger.warn({ key, err: (err as Error).message }, 'skipping a malformed control-plane value');
@@ -445,7 +484,7 @@ export class EtcdAssignmentStore implements AssignmentStore {
     leaves.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     ranges.sort((a, b) => compareKeys(a.start, b.start));
     const live = new Set(leaves.map((l) => l.id));
-    this.views = { leaves, ranges, loads: loads.filter((l) => live.has(l.leafId)) };
+    this.views = { leaves, ranges, loads: loads.filter((l) => live.has(l.leafId)), gateways };
     return this.views;
   }
 

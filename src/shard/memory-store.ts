@@ -7,6 +7,8 @@ import {
   checkRangeChange,
   DEFAULT_LEAF_TTL_MS,
   type AssignmentStore,
+  type GatewayRecord,
+  type GatewayRegistration,
   type LeaderCampaign,
   type LeafLoad,
   type LeafRecord,
@@ -34,6 +36,8 @@ export class MemoryAssignmentStore implements AssignmentStore {
   private readonly watchers = new Set<() => void>();
   private readonly candidates: { name: string; cbs: Set<(leading: boolean) => void> }[] = [];
   private notifyScheduled = false;
+  private revision = 0;
+  private readonly gatewayMap = new Map<string, { seen: number; token: object }>();
 
   constructor(init: MemoryAssignmentStoreInit = {}) {
     for (const l of init.leaves ?? []) this.leafMap.set(l.id, { ...l });
@@ -50,6 +54,28 @@ export class MemoryAssignmentStore implements AssignmentStore {
 
   loads(): LeafLoad[] {
     return [...this.loadMap.values()];
+  }
+
+  assignmentRevision(): number {
+    return this.revision;
+  }
+
+  gateways(): GatewayRecord[] {
+    return [...this.gatewayMap.entries()].map(([id, g]) => ({ id, seen: g.seen }));
+  }
+
+  async registerGateway(id: string): Promise<GatewayRegistration> {
+    const entry = { seen: 0, token: {} };
+    this.gatewayMap.set(id, entry);
+    const mine = (): boolean => this.gatewayMap.get(id) === entry;
+    return {
+      reportSeen: async (rev) => {
+        if (mine() && rev > entry.seen) entry.seen = rev;
+      },
+      revoke: async () => {
+        if (mine()) this.gatewayMap.delete(id);
+      },
+    };
   }
 
   async putLeaf(l: LeafRecord): Promise<void> {
@@ -106,7 +132,7 @@ export class MemoryAssignmentStore implements AssignmentStore {
       reportLoad: async (load) => {
         if (!mine()) return;
         this.loadMap.set(l.id, load);
-        this.changed();
+        this.changed(false);
       },
       release: () => {
         if (!mine() || lease.timer) return;
@@ -164,7 +190,8 @@ export class MemoryAssignmentStore implements AssignmentStore {
   }
 
   /** Coalesces a burst of changes into one notification on the next microtask. */
-  private changed(): void {
+  private changed(assignment = true): void {
+    if (assignment) this.revision++;
     if (this.notifyScheduled) return;
     this.notifyScheduled = true;
     queueMicrotask(() => {

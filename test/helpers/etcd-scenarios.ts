@@ -47,6 +47,9 @@ export async function moveAndSplitUnderWrites(c: CpCluster): Promise<void> {
   // r0 held 4 targets × 2 series × 2,000 samples of history, plus live writes.
   expect(move.samples).toBeGreaterThanOrEqual(8 * 2_000);
   expect(move.source).toBe(from);
+  // The gateway acknowledged both changes the mover waited on (the barrier never timed out).
+  expect(move.barrierTimeouts).toBe(0);
+  expect(c.store.gateways().length).toBeGreaterThanOrEqual(1);
   await waitFor(() => c.store.ranges().find((r) => r.id === moved.id)!.epoch === moved.epoch + 3, 3_000, 'move visible');
   const after = c.store.ranges().find((r) => r.id === moved.id)!;
   expect(after.replicas).toEqual([...moved.replicas.filter((x) => x.leafId !== from), { leafId: to, state: 'available' }]);
