@@ -64,4 +64,11 @@ describe('pushdown through the gateway', () => {
     expect(json.distributed.fragments).toHaveLength(2);
     for (const f of json.distributed.fragments) expect(f.analyze!.bytes).toBeGreaterThan(0);
   });
+
+  it('with pushdown disabled the plan fetches raw series', async () => {
+    const res = await c.client.explain('sum by (job) (rate(req_total[5m]))', 0, { startMs: start, endMs: end, stepMs: 60_000, options: { disablePushdown: true } });
+    expect(res.text).toContain('Plan:\n  Aggregate sum by (job)\n    Function rate\n      Selector range req_total[5m]');
+    expect(res.text).toContain('Selector req_total (raw series)');
+    expect(res.text).not.toContain('Remote');
+  });
 });

@@ -11,7 +11,9 @@ export const QUERY_USAGE = `usage: canopy query EXPR [--time T] [--json] [--addr
   T: RFC3339 (2026-01-01T00:00:00Z) or unix seconds; default now`;
 export const QUERY_RANGE_USAGE = `usage: canopy query-range EXPR --start S --end E --step D [--json] [--addr HOST:PORT] [--tenant ID] [--timeout D]
   S, E: RFC3339 or unix seconds; D: duration like 15s, 1m, 1h or seconds`;
-export const EXPLAIN_USAGE = `usage: canopy explain EXPR [--time T | --start S --end E --step D] [--analyze] [--json] [--addr HOST:PORT] [--tenant ID]`;
+export const EXPLAIN_USAGE = `usage: canopy explain EXPR [--time T | --start S --end E --step D] [--analyze] [--no-pushdown] [--json] [--addr HOST:PORT] [--tenant ID]
+  --analyze: also run the query: actual series, samples, bytes and ms per fragment, per leaf and per stage
+  --no-pushdown: plan (and run) without pushing fragments to the leaves (raw series to the gateway)`;
 
 function oneExpr(positionals: string[], usage: string): string {
   if (positionals.length !== 1 || positionals[0]!.trim() === '') throw new UsageError(`expected exactly one PromQL expression\n${usage}`);
@@ -82,6 +84,7 @@ export async function explainCommand(args: string[], io: Io): Promise<number> {
     end: { type: 'string' },
     step: { type: 'string' },
     analyze: { type: 'boolean' },
+    'no-pushdown': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (values.help) return io.out(EXPLAIN_USAGE), 0;
@@ -99,7 +102,7 @@ export async function explainCommand(args: string[], io: Io): Promise<number> {
       endMs: isRange ? parseTimeArg(values.end!, '--end') : 0,
       stepMs: isRange ? parseDurationArg(values.step!, '--step') : 0,
       analyze: values.analyze === true,
-      options: { tenant: values.tenant ?? '' },
+      options: { tenant: values.tenant ?? '', disablePushdown: values['no-pushdown'] === true },
     });
     io.out(values.json ? res.json : res.text.replace(/\n$/, ''));
     return 0;

@@ -55,14 +55,18 @@ export function engineOptionsFor(deps: QueryDeps, opts: QueryOptionsIn): EngineO
   return o;
 }
 
+/** Environment switch of the whole gateway: `CANOPY_PUSHDOWN=off` evaluates every query over raw series. */
+export const PUSHDOWN_ENV = 'CANOPY_PUSHDOWN';
+
 /**
- * The distributed plan of a query: the pushdown split unless pushdown is off (gateway option,
- * per-request `disable_pushdown`) or the engine runs with delayed name removal (the leaves'
- * answers would lose the per-series "drop the name later" flag).
+ * The distributed plan of a query: the pushdown split unless pushdown is off (QueryDeps.pushdown,
+ * CANOPY_PUSHDOWN=off, per-request `disable_pushdown`) or the engine runs with delayed name
+ * removal (the leaves' answers would lose the per-series "drop the name later" flag).
  */
 export function distributedPlanFor(deps: QueryDeps, query: string, expr: Expr, spec: QuerySpec, opts: QueryOptionsIn): DistributedPlan {
   const eo = engineOptionsFor(deps, opts);
-  if (deps.pushdown === false || opts?.disablePushdown || eo.delayedNameRemoval) return localPlan(query, expr);
+  const off = deps.pushdown === false || process.env[PUSHDOWN_ENV] === 'off' || opts?.disablePushdown === true;
+  if (off || eo.delayedNameRemoval) return localPlan(query, expr);
   const [startMs, endMs, stepMs] = spec.kind === 'instant' ? [spec.timeMs, spec.timeMs, 0] : [spec.startMs, spec.endMs, spec.stepMs];
   return planDistributed(query, expr, {
     targetLabels: deps.topology.encoder.targetLabels,
