@@ -22,7 +22,7 @@ export interface BalancerOptions extends BalancerPolicy {
   intervalMs?: number;
   /** Absence after which a leaf is dead, ms (default 10 s). */
   deadAfterMs?: number;
-  /** See mover.ts (default 1 s). */
+  /** See mover.ts (default 250 ms). */
   propagationMs?: number;
   /** See mover.ts (default 15 s). */
   barrierTimeoutMs?: number;

@@ -31,7 +31,7 @@ import { pullRangeInto } from './transfer-client.js';
 export interface MoverDeps {
   store: AssignmentStore;
   logger?: Logger;
-  /** Wait for gateways to see a change before relying on it, ms (default 1,000). */
+  /** Minimum wait after a change before relying on it, ms (default 250; the gateway barrier is what guarantees it, this also covers gateways that do not register). */
   propagationMs?: number;
   /** Longest wait for every gateway to acknowledge a change, ms (default 15 s). */
   barrierTimeoutMs?: number;
@@ -88,7 +88,7 @@ export async function gatewayBarrier(store: AssignmentStore, rev: number, timeou
 export async function moveReplica(deps: MoverDeps, req: MoveRequest): Promise<MoveOutcome> {
   const { store } = deps;
   const started = performance.now();
-  const propagation = deps.propagationMs ?? 1_000;
+  const propagation = deps.propagationMs ?? 250;
   const live = (): Map<string, string> => new Map(store.leaves().map((l) => [l.id, l.address]));
   if (req.from === req.to) throw new MoveError(`range ${req.rangeId}: from and to are the same leaf ${req.to}`);
   if (!live().has(req.to)) throw new MoveError(`leaf ${req.to} is not registered (or dead)`);
