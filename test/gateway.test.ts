@@ -69,7 +69,7 @@ describe('gateway Write (3 leaves, RF 1)', () => {
   it('merges rejections of a mixed batch with the gateway request indexes', async () => {
     // Series 2 (job=node → leaf-1) goes back in time: the leaf rejects it as out_of_order,
     // at index 0 of its own batch; the gateway must report index 2.
-    const old: SeriesIn = { labels: labelsOf({ __name__: 'up', job: 'node', instance: 'n:1' }), t: [T0 - 120_000], v: [5] };
+    const old: SeriesIn = { labels: labelsOf({ __name__: 'up', job: 'node', instance: 'n:1' }), t: [T0 - 3_600_000], v: [5] };
     const res = await c.client.write('default', [
       up('api', 'a:3'),
       { labels: [{ name: '', value: 'x' }, { name: '__name__', value: 'up' }, { name: 'job', value: 'api' }], t: [T0], v: [1] }, // empty label name

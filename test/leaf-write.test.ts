@@ -23,7 +23,7 @@ async function counter(name: string, reason: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  leaf = await startLeaf({ id: 'leaf-write', maxReceiveMessageBytes: 256 * 1024 });
+  leaf = await startLeaf({ id: 'leaf-write', maxReceiveMessageBytes: 256 * 1024, oooWindowMs: 0 }); // strict order: out-of-order rejection is the subject here
   client = new LeafClient(leaf.address);
 });
 afterAll(async () => {

@@ -40,8 +40,7 @@ export interface LeafOptions {
   retentionMs?: number;
   /**
    * Out-of-order admission window, ms: older samples inside it are inserted, older ones rejected
-   * (`out_of_order`). Default 10 min with a dataDir; memory-only leaves default to 0 (only newer
-   * samples) until every caller opts in.
+   * (`out_of_order`). Default 10 min, with or without a dataDir.
    */
   oooWindowMs?: number;
   /**
@@ -85,7 +84,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   const logger = opts.logger ?? pino({ name: 'canopy-leaf', level: process.env.LOG_LEVEL ?? 'warn' });
   const listen = opts.listen ?? '127.0.0.1:0';
   const storeOpts = {
-    oooWindowMs: opts.oooWindowMs ?? (opts.dataDir !== undefined ? DEFAULT_OOO_WINDOW_MS : 0),
+    oooWindowMs: opts.oooWindowMs ?? DEFAULT_OOO_WINDOW_MS,
     logger,
     ...(opts.chunkSamples !== undefined ? { chunkSamples: opts.chunkSamples } : {}),
     ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
