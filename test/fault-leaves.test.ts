@@ -12,16 +12,15 @@
  *     exactly that range; ABORT → error carrying the health;
  *  4. restart both at their ports: the half-open breaker is probed and closes.
  *
- * The gateway's channels get a 1 s maximum reconnect backoff here (CHANNEL_OPTIONS is shared):
- * with grpc-js's default (up to 120 s) a channel to a killed leaf keeps failing fast long after
- * the leaf is back at the same address.
+ * Step 4 relies on the production channel options (CHANNEL_OPTIONS caps the reconnect backoff at
+ * 2 s): with grpc-js's default (up to 120 s) a channel to a killed leaf keeps failing fast long
+ * after the leaf is back at the same address.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CanopyError } from '../src/model/index.js';
-import { CHANNEL_OPTIONS } from '../src/rpc/index.js';
 import { startGateway, type GatewayHandle } from '../src/router/index.js';
 import { initialRanges, MemoryAssignmentStore, type RangeAssignment } from '../src/shard/index.js';
 import { labelsOf, silent, TestClient, type SeriesIn } from './gateway-harness.js';
@@ -116,8 +115,6 @@ describe('fault injection: real leaf processes, RF=2', () => {
   let RANGES: RangeAssignment[];
 
   beforeAll(async () => {
-    (CHANNEL_OPTIONS as Record<string, unknown>)['grpc.max_reconnect_backoff_ms'] = 1000;
-    (CHANNEL_OPTIONS as Record<string, unknown>)['grpc.initial_reconnect_backoff_ms'] = 200;
     const ports = [await freePort(), await freePort(), await freePort()];
     leaves = await Promise.all(ports.map((port, i) => spawnLeaf(`leaf-${i}`, port)));
     RANGES = initialRanges(leaves.map((l) => l.id), { replicationFactor: 2 });

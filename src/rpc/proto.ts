@@ -45,6 +45,10 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   'grpc-node.flow_control_window': 16 * 1024 * 1024,
   'grpc.keepalive_time_ms': 30_000,
+  // A leaf restarted at the same address must be reachable again within seconds: grpc-js's
+  // default backoff grows to 120 s, during which the channel keeps failing fast.
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2_000,
 };
 
 export const SERVER_OPTIONS: grpc.ServerOptions = {
