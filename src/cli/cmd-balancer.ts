@@ -10,7 +10,7 @@ import type { Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { untilSignal } from './signals.js';
 
-export const BALANCER_USAGE = `usage: canopy balancer --etcd URL[,URL…] [--prefix /canopy/v1/] [--interval 5s] [--dead-after 10s]
+export const BALANCER_USAGE = `usage: canopy balancer --etcd URL[,URL…] [--etcd-prefix /canopy/v1/] [--interval 5s] [--dead-after 10s]
     [--max-moves 1] [--split-series 100000] [--split-samples 50000000] [--split-write-rate 200000]
     [--move-threshold 0.25] [--no-rebalance]`;
 
@@ -24,6 +24,7 @@ function num(v: string | undefined, what: string): number | undefined {
 export async function balancerCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     etcd: { type: 'string' },
+    'etcd-prefix': { type: 'string' },
     prefix: { type: 'string' },
     interval: { type: 'string' },
     'dead-after': { type: 'string' },
@@ -39,7 +40,8 @@ export async function balancerCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${BALANCER_USAGE}`);
   if (!values.etcd) throw new UsageError(`--etcd is required\n${BALANCER_USAGE}`);
   const logger = cliLogger('canopy-balancer');
-  const store = await connectEtcd({ etcd: values.etcd, ...(values.prefix ? { prefix: values.prefix } : {}), logger });
+  const prefix = values['etcd-prefix'] ?? values.prefix; // --prefix: alias
+  const store = await connectEtcd({ etcd: values.etcd, ...(prefix ? { prefix } : {}), logger });
   const opt = <K extends string>(k: K, v: number | undefined): Record<K, number> | Record<string, never> => (v === undefined ? {} : ({ [k]: v } as Record<K, number>));
   const balancer = new Balancer({
     store,
