@@ -233,6 +233,18 @@ export class HintIndex {
     this.invalidateMask();
   }
 
+  /**
+   * The leaf is unreachable (its process is gone, its stream cannot be reopened): its last
+   * applied hints stand in again — a dead leaf admits no writes, and a restarted one has a new
+   * epoch whose snapshot replaces them. Only a leaf whose last update applied cleanly (a resume
+   * point, no gap since) qualifies; read-your-writes expectations still hold it unprunable.
+   * The caller must mark it unsynced again as soon as the leaf answers (src/router/hint-state.ts).
+   */
+  markFrozen(leafId: string): void {
+    const st = this.leaves.get(leafId);
+    if (st && st.resume && st.hasHints && !st.synced) this.setSynced(st, true);
+  }
+
   /** Forgets a leaf (left the cluster): clears its bits and frees its number. */
   removeLeaf(leafId: string): void {
     const st = this.leaves.get(leafId);

@@ -78,6 +78,12 @@ export interface FollowOptions {
   retryMs?: number;
   /** Called on stream errors (log them). */
   onError?: (e: unknown) => void;
+  /**
+   * Asked after a lost stream (not a gap): true puts the leaf's last hints back in force
+   * (`HintIndex.markFrozen`) — for a leaf known unreachable (it admits no writes; see
+   * src/router/hint-state.ts for the argument). Default: never.
+   */
+  keepWhile?: () => boolean;
 }
 
 /**
@@ -106,6 +112,7 @@ export async function followLeafHints(
       if (!signal.aborted) opts.onError?.(e);
     }
     index.markUnsynced(leafId);
+    if (!gap && opts.keepWhile?.() === true) index.markFrozen(leafId);
     if (signal.aborted) return;
     if (!gap) await sleep(opts.retryMs ?? 500, signal);
   }

@@ -16,6 +16,7 @@ import { streamSeries, writeFrame, type ExecuteCall, type StreamTotals } from '.
 import type { LeafMetrics } from './metrics.js';
 import type { LeafStore } from './store.js';
 import { handleTransfer } from './transfer-service.js';
+import { handleHints } from './hints-service.js';
 import { applyWrite, resolveTenant } from './write.js';
 
 export interface LeafServiceContext {
@@ -65,7 +66,8 @@ export function leafService(ctx: LeafServiceContext): LeafHandlers {
         const series = req.series.map((s) => ({ labels: s.labels, t: s.timestampsMs, v: s.values }));
         const res = applyWrite(ctx.store, ctx.metrics, req.tenant, series);
         await ctx.store.commit();
-        return res;
+        // Read-your-writes: the gateway does not prune this leaf by hint until it saw this point.
+        return { ...res, hintsEpoch: ctx.store.hints.epoch, hintsSeq: ctx.store.hints.seq };
       };
       write().then(
         (res) => cb(null, { ...res, replicaErrors: [] }),
@@ -120,6 +122,10 @@ export function leafService(ctx: LeafServiceContext): LeafHandlers {
 
     Transfer(call) {
       handleTransfer(ctx.store, ctx.logger, call);
+    },
+
+    Hints(call) {
+      handleHints(ctx.store.hints, ctx.logger, call);
     },
 
     Status(_call, cb) {

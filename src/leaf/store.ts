@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { KeyEncoder, spanContains, type KeySpan, type Labels, type Querier, type Series, EMPTY_QUERIER } from '../model/index.js';
 import { DurableSeriesStore, type FsyncPolicy, type MemSeries, type SampleRejectReason, type StoreStats as EngineStats } from './storage/index.js';
 import { TenantStore, type SeriesReader, type StoreStats } from './store-tenant.js';
+import { LeafHints } from '../hint/index.js';
 
 export type { StoreStats } from './store-tenant.js';
 export type { SampleRejectReason } from './storage/index.js';
@@ -52,6 +53,13 @@ export class LeafStore implements SeriesReader {
   private readonly tenants = new Map<string, TenantStore>();
   private readonly oooWindowMs: number;
   private engineRef: DurableSeriesStore;
+  /**
+   * Field hints of the series held (src/hint, streamed by Leaf.Hints): added once when a series
+   * is created (also on WAL replay), removed when `dropSpan` empties it; a dropped series that
+   * gets samples again (append/insert) is re-added (`unhinted`).
+   */
+  readonly hints = new LeafHints();
+  private readonly unhinted = new Set<MemSeries>();
 
   /** A memory-only store. */
   constructor(targetLabels?: readonly string[], opts: LeafStoreOptions = {}) {
@@ -93,6 +101,15 @@ export class LeafStore implements SeriesReader {
     let t = this.tenants.get(s.tenant);
     if (!t) this.tenants.set(s.tenant, (t = new TenantStore(s.tenant, this)));
     t.add(s, this.keys.keyOf(s.tenant, s.labels));
+    this.hints.addSeries(s.tenant, s.labels);
+  }
+
+  /** A series emptied by `dropSpan` that receives samples again gets its hints back. */
+  private rehint(tenant: string, labels: Labels): void {
+    const ts = this.tenants.get(tenant);
+    const id = ts?.lookup(labels);
+    const s = id === undefined ? undefined : ts!.series[id];
+    if (s && this.unhinted.delete(s)) this.hints.addSeries(s.tenant, s.labels);
   }
 
   tenant(tenant: string): TenantStore | undefined {
@@ -111,6 +128,7 @@ export class LeafStore implements SeriesReader {
     // Late data admitted: below the persisted blocks a sample is still subject to the window
     // (or newer than its series' last one); only the retention cutoff makes it `too_old`.
     const o = this.engineRef.appendSeries(tenant, labels, t, v, this.oooWindowMs, true);
+    if (this.unhinted.size > 0 && o.appended + o.inserted > 0) this.rehint(tenant, labels);
     return { appended: o.appended + o.inserted, ignored: o.ignored, rejected: o.rejected };
   }
 
@@ -120,6 +138,7 @@ export class LeafStore implements SeriesReader {
    */
   insert(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): { merged: number; present: number; tooOld: number } {
     const o = this.engineRef.insertSeries(tenant, labels, t, v);
+    if (this.unhinted.size > 0 && o.inserted + o.appended > 0) this.rehint(tenant, labels);
     return { merged: o.inserted + o.appended, present: o.ignored + (o.rejected?.get('duplicate_sample')?.count ?? 0), tooOld: o.rejected?.get('too_old')?.count ?? 0 };
   }
 
@@ -133,7 +152,12 @@ export class LeafStore implements SeriesReader {
     let dropped = 0;
     for (const ts of this.tenants.values()) {
       ts.series.forEach((s, id) => {
-        if (spanContains(span, ts.keys[id]!)) dropped += this.engineRef.dropSeries(s);
+        if (!spanContains(span, ts.keys[id]!)) return;
+        dropped += this.engineRef.dropSeries(s);
+        if (!this.unhinted.has(s)) {
+          this.unhinted.add(s);
+          this.hints.removeSeries(s.tenant, s.labels);
+        }
       });
     }
     return dropped;

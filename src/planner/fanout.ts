@@ -11,6 +11,7 @@
 import { compareKeys, formatKey, formatMatcher, KeyEncoder, METRIC_NAME, type Key, type KeySpan, type Matcher } from '../model/index.js';
 import { readReplicas, type RangeAssignment, type RangeTable } from '../shard/index.js';
 import { keySpansFor } from './key-spans.js';
+import { pruneByHint, type HintPruner } from './prune-hints.js';
 
 export type FanoutKind = 'targeted' | 'scatter' | 'none';
 
@@ -20,6 +21,8 @@ export interface FanoutContext {
   readonly table: RangeTable;
   /** Last known leaf health: false = known down (ranked last); undefined/true = usable. */
   readonly leafUp?: (leafId: string) => boolean | undefined;
+  /** Field-hint pruning after range pruning (src/planner/prune-hints.ts); absent = none. */
+  readonly hints?: HintPruner | undefined;
 }
 
 /** One range to read: its read replicas, best first (the first is the primary). */
@@ -51,6 +54,10 @@ export interface SelectorFanout {
   readonly groups: readonly LeafGroup[];
   /** Ranges of the tenant left out because they cannot hold matching series. */
   readonly prunedByRange: number;
+  /** Ranges left out by the field-hint index (after range pruning), by id. */
+  readonly prunedByHint?: readonly string[];
+  /** Explain: the candidates after each pruning stage. */
+  readonly stages?: readonly string[];
 }
 
 export function formatSelector(matchers: readonly Matcher[]): string {
@@ -77,7 +84,7 @@ export function planSelector(matchers: readonly Matcher[], ctx: FanoutContext): 
   const chosen = new Map<string, RangeAssignment>();
   for (const s of spans) for (const r of ctx.table.overlapping(s)) chosen.set(r.id, r);
   const ordered = [...chosen.values()].sort((a, b) => compareKeys(a.start, b.start));
-  const ranges: RangeRoute[] = ordered.map((r) => ({
+  const routes: RangeRoute[] = ordered.map((r) => ({
     rangeId: r.id,
     start: r.start,
     end: r.end,
@@ -86,7 +93,11 @@ export function planSelector(matchers: readonly Matcher[], ctx: FanoutContext): 
   }));
   const kind: FanoutKind = spans.length === 0 ? 'none' : depth === 0 ? 'scatter' : 'targeted';
   const prunedByRange = tenantRanges.filter((r) => !chosen.has(r.id)).length;
-  return { selector: formatSelector(matchers), matchers, kind, spans, why, ranges, groups: groupByLeaf(ranges), prunedByRange };
+  const stages = [`range: ${tenantRanges.length} ranges of the tenant → ${routes.length} kept`];
+  const hint = ctx.hints && routes.length > 0 ? pruneByHint(routes, ctx.tenant, matchers, ctx.hints) : undefined;
+  const ranges = hint ? hint.kept : routes;
+  if (hint) stages.push(...hint.explain);
+  return { selector: formatSelector(matchers), matchers, kind, spans, why, ranges, groups: groupByLeaf(ranges), prunedByRange, prunedByHint: hint?.pruned ?? [], stages };
 }
 
 /** Groups ranges by their primary (first) replica; ranges without replicas are left out. */

@@ -110,7 +110,9 @@ export async function executeFanout<T>(
   rel.sync(ctx.table);
   ctx.expect(fanout.ranges.map((r) => r.rangeId));
   const chosen = new Set(fanout.ranges.map((r) => r.rangeId));
-  ctx.prune(ctx.table.overlapping(topology.encoder.tenantSpan(ctx.tenant)).map((r) => r.id).filter((id) => !chosen.has(id)));
+  const byHint = new Set((fanout.prunedByHint ?? []).filter((id) => !chosen.has(id)));
+  ctx.prune(byHint, 'hint');
+  ctx.prune(ctx.table.overlapping(topology.encoder.tenantSpan(ctx.tenant)).map((r) => r.id).filter((id) => !chosen.has(id) && !byHint.has(id)));
   if (fanout.ranges.length === 0) return [];
 
   const byId = new Map(fanout.ranges.map((r) => [r.rangeId, r]));

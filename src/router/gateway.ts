@@ -5,6 +5,7 @@
  * /metrics, /-/healthy, /-/ready; src/http). Stateless apart from that view and per-leaf health;
  * run several.
  */
+import { attachHints, GatewayHints, type GatewayHintsOptions } from './hint-state.js';
 import { gatewayServiceError } from './service-error.js';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   httpListen?: string;
   /** Breakers, hedging (`hedge: false` = `--no-hedge`), deadline bounds (src/router/reliability-state.ts). */
   reliability?: ReliabilityOptions;
+  /** Field-hint pruning (src/router/hint-state.ts); `{ enabled: false }` or CANOPY_HINTS=off turns it off. */
+  hints?: GatewayHintsOptions;
 }
 
 export interface GatewayHandle {
@@ -62,6 +65,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const metrics = createGatewayMetrics();
   const topology = new Topology(opts.assignment, opts.targetLabels, logger);
   const reliability = attachReliability(topology, new GatewayReliability(opts.reliability, metrics.registry));
+  const hints = attachHints(topology, new GatewayHints(topology, logger, { ...(process.env.CANOPY_HINTS === 'off' ? { enabled: false } : {}), ...opts.hints }));
 
   const writeDeps: WriteRouterDeps = { topology, metrics, logger, leafTimeoutMs: opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS };
   const queryDeps: QueryDeps = { topology, metrics, logger, engine: opts.engine ?? {}, defaultTimeoutMs: opts.defaultTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS };
@@ -145,6 +149,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
         .then(() => http?.stop())
         .finally(() => {
           reliability.close();
+          hints.close();
           topology.close();
         });
       return stopped;

@@ -23,6 +23,7 @@ import { MomentMerger } from './merge-moments.js';
 import { PartialFolder } from './merge-partials.js';
 import { mergeSeriesSets } from './series-merge.js';
 import type { Topology } from './topology.js';
+import { hintsOf } from './hint-state.js';
 
 /** A leaf evaluates at most this many grid points per call (the engine's range-query cap). */
 export const MAX_GRID_POINTS = 11_000;
@@ -64,6 +65,8 @@ export function unionFanout(all: readonly SelectorFanout[]): SelectorFanout {
     ranges,
     groups: groupByLeaf(ranges),
     prunedByRange: Math.min(...fs.map((f) => f.prunedByRange)),
+    prunedByHint: [...new Set(fs.flatMap((f) => f.prunedByHint ?? []))].filter((id) => !byId.has(id)),
+    stages: fs.flatMap((f) => (f.stages ?? []).map((l) => `${f.selector}: ${l}`)),
   };
 }
 
@@ -127,7 +130,7 @@ export class FragmentRunner {
     const st: FragmentStats = { id: f.id, promql: f.promql, grid: { startMs: grid.startMs, endMs: grid.endMs, stepMs: grid.stepMs }, leaves: [], series: 0, samples: 0, bytes: 0, ms: 0 };
     this.stats.push(st);
     if (grid.times.length === 0) return [];
-    const fanout = unionFanout(f.selectors.map((s) => planSelector(s.matchers, { tenant: ctx.tenant, encoder: this.topology.encoder, table: ctx.table, leafUp: this.topology.leafUp })));
+    const fanout = unionFanout(f.selectors.map((s) => planSelector(s.matchers, { tenant: ctx.tenant, encoder: this.topology.encoder, table: ctx.table, leafUp: this.topology.leafUp, hints: hintsOf(this.topology) })));
     const chunks: { startMs: number; endMs: number }[] = [];
     if (grid.stepMs === 0) chunks.push({ startMs: grid.endMs, endMs: grid.endMs });
     else for (let i = 0; i < grid.times.length; i += MAX_GRID_POINTS) chunks.push({ startMs: grid.times[i]!, endMs: grid.times[Math.min(grid.times.length, i + MAX_GRID_POINTS) - 1]! });

@@ -14,6 +14,7 @@ import { parse } from '../promql/index.js';
 import { fragmentGrid, unionFanout, type FragmentStats } from './pushdown-exec.js';
 import type { QueryRun } from './query-exec.js';
 import type { Topology } from './topology.js';
+import { hintsOf } from './hint-state.js';
 import type { RangeTable } from '../shard/index.js';
 
 /** Records the select() calls of an evaluation and answers nothing. */
@@ -70,7 +71,7 @@ export async function explainPlan(plan: DistributedPlan, spec: EvalSpec, d: Expl
   const engine = new Engine(d.engine);
   const lookback = d.engine.lookbackDeltaMs ?? DEFAULT_ENGINE_OPTIONS.lookbackDeltaMs;
   const top = await record(engine, plan.root, spec);
-  const fctx = { tenant: d.tenant, encoder: d.topology.encoder, table: d.table, leafUp: d.topology.leafUp };
+  const fctx = { tenant: d.tenant, encoder: d.topology.encoder, table: d.table, leafUp: d.topology.leafUp, hints: hintsOf(d.topology) };
   const fragments: FragmentExplain[] = [];
   const raw: { fanout: SelectorFanout; window: Window }[] = [];
   const byId = new Map(plan.fragments.map((f) => [f.id, f]));
@@ -95,8 +96,9 @@ export async function explainPlan(plan: DistributedPlan, spec: EvalSpec, d: Expl
 }
 
 function fanoutLines(f: SelectorFanout, indent: string): string[] {
-  const lines = [`${indent}Fanout: ${f.kind}, ${f.ranges.length} ranges read, ${f.prunedByRange} pruned by range`];
+  const lines = [`${indent}Fanout: ${f.kind}, ${f.ranges.length} ranges read, ${f.prunedByRange} pruned by range, ${f.prunedByHint?.length ?? 0} pruned by hint`];
   for (const w of f.why) lines.push(`${indent}  Why: ${w}`);
+  for (const s of f.stages ?? []) lines.push(`${indent}  Prune: ${s}`);
   for (const r of f.ranges) lines.push(`${indent}  ${formatRange(r)} → ${r.replicas[0] ?? 'unavailable (no readable replica)'}`);
   if (f.groups.length > 0) lines.push(`${indent}Leaves: ${f.groups.map((g) => `${g.leafId} [${g.rangeIds.join(', ')}]`).join('; ')}`);
   return lines;

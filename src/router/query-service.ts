@@ -1,4 +1,5 @@
 /** The Query gRPC service: Instant, Range, Series, LabelNames, LabelValues, Explain. */
+import { hintsOf } from './hint-state.js';
 import { gatewayServiceError } from './service-error.js';
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, type Matcher } from '../model/index.js';
@@ -95,7 +96,7 @@ export function queryService(deps: QueryDeps): QueryHandlers {
       const expr = parse(req.query);
       const ctx = newContext(deps, req.options, signal);
       ctx.finish();
-      const plan = planQuery(req.query, expr, { tenant: ctx.tenant, encoder: deps.topology.encoder, table: ctx.table, leafUp: deps.topology.leafUp });
+      const plan = planQuery(req.query, expr, { tenant: ctx.tenant, encoder: deps.topology.encoder, table: ctx.table, leafUp: deps.topology.leafUp, hints: hintsOf(deps.topology) });
       const isRange = Number(req.stepMs) > 0;
       const evalLine = isRange
         ? `Evaluation: range [${isoTime(Number(req.startMs))}, ${isoTime(Number(req.endMs))}] step ${Number(req.stepMs)}ms`
@@ -114,7 +115,7 @@ export function queryService(deps: QueryDeps): QueryHandlers {
         const s = run.ctx.stats;
         text +=
           `\nAnalyze: ${s.seriesFetched} series, ${s.samplesFetched} samples, ${s.bytesFetched} bytes fetched in ${s.execMs.toFixed(1)} ms` +
-          `\nHealth: ${h.completedChildren}/${h.expectedChildren} children complete${h.partial ? ' (partial)' : ''}, ${h.prunedByRange} pruned by range` +
+          `\nHealth: ${h.completedChildren}/${h.expectedChildren} children complete${h.partial ? ' (partial)' : ''}, ${h.prunedByRange} pruned by range, ${h.prunedByHint} by hint, ${h.prunedByTime} by time` +
           h.issues.map((i) => `\n  Issue: ${i.kind} range ${i.rangeId}${i.leafId ? ` leaf ${i.leafId}` : ''}: ${i.message}`).join('');
         json.analyze = { stats: s, health: h };
       }

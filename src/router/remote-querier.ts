@@ -14,6 +14,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { QueryContext } from './query-context.js';
 import { mergeSeriesSets, mergeStrings } from './series-merge.js';
 import type { Topology } from './topology.js';
+import { hintsOf } from './hint-state.js';
 
 /** Largest |time| we send (Prometheus's max time, ms); hints may be ±Infinity. */
 const MAX_TIME = 8.64e15;
@@ -39,7 +40,7 @@ export class RemoteQuerier implements Querier {
   ) {}
 
   plan(matchers: readonly Matcher[]): SelectorFanout {
-    return planSelector(matchers, { tenant: this.ctx.tenant, encoder: this.topology.encoder, table: this.ctx.table, leafUp: this.topology.leafUp });
+    return planSelector(matchers, { tenant: this.ctx.tenant, encoder: this.topology.encoder, table: this.ctx.table, leafUp: this.topology.leafUp, hints: hintsOf(this.topology) });
   }
 
   async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesSet> {

@@ -24,6 +24,7 @@ import { fromServiceError, type TimeSeriesIn } from '../rpc/index.js';
 import { quorumReached, writeReplicas, type RangeAssignment } from '../shard/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Topology } from './topology.js';
+import { hintsOf } from './hint-state.js';
 
 export interface WriteSeriesIn {
   readonly labels: readonly Label[];
@@ -149,6 +150,8 @@ export async function routeWrite(deps: WriteRouterDeps, tenantIn: string, input:
       };
       try {
         const out = await client.write(tenant, b.series, deps.leafTimeoutMs);
+        // Read-your-writes: this leaf is not pruned by hint until the index caught up with the write.
+        if (out.hintsEpoch) hintsOf(topology)?.index.expectAtLeast(b.leafId, { epoch: out.hintsEpoch, seq: Number(out.hintsSeq) });
         mapRejections(out.rejections);
         outcomes.set(b.leafId, perSeries);
         topology.markUp(b.leafId);
