@@ -119,7 +119,8 @@ describe('remote write receiver', () => {
   });
 
   it('400 for out-of-order samples, while the valid series of the request are stored', async () => {
-    await post(encodeRemoteWrite([one('rw_order', [T0 + 10_000], [1])]));
+    // An hour newer: T0 then falls outside the leaves' 10-minute out-of-order admission window.
+    await post(encodeRemoteWrite([one('rw_order', [T0 + 3_600_000], [1])]));
     const r = await post(encodeRemoteWrite([one('rw_order', [T0], [5]), one('rw_fine', [T0], [3])]));
     expect(r.status).toBe(400);
     expect(await r.text()).toMatch(/out_of_order/);
