@@ -6,6 +6,8 @@
  *    the other leaves' hint streams are live; QueryHealth counts the pruned ranges by hint;
  *  - read-your-writes: a series written through the gateway is found by the very next query;
  *  - a down leaf that is pruned by hint does not make the answer partial;
+ *  - time pruning: only leaves holding samples in the window (time hints) are contacted, and a
+ *    backfill is seen by the next query;
  *  - a leaf restart (new hint epoch) → the gateway resyncs from a snapshot and prunes again.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -156,6 +158,39 @@ describe('hint pruning e2e: 3 durable leaves, one gateway', () => {
       expect(vectorText(res)).toEqual([`${name}{instance="${t.instance}", job="${t.job}", kind="new${k}"} ${k}`]);
       expect((res.health as unknown as Health).partial).toBe(false);
     }
+  });
+
+  it('time pruning: ranges whose leaves hold no samples in the window are skipped; a backfill is seen at once', async () => {
+    const OLD = T0 - 30 * 86_400_000;
+    const t1 = targetOn(1);
+    const w = await client.write('default', [{ labels: labelsOf({ __name__: 'old_metric', ...t1 }), t: [OLD - 60_000, OLD], v: [5, 5] }]);
+    expect(w.acceptedSeries).toBe(1);
+    const raw = { disablePushdown: true };
+    // `up` is on every leaf, but only leaf 1 holds samples 30 days ago.
+    await until('time hints in sync', async () => {
+      const r = await client.instant('up', OLD, raw);
+      return (r.health as unknown as Health).prunedByTime > 0;
+    });
+    const ex = await client.explain('up', OLD, { options: raw });
+    expect(ex.text).toMatch(/Prune: time \[.*\]: 1 hour buckets → 1 leaves with data/);
+    const before = await counts();
+    const r = await client.instant('up', OLD, raw);
+    const after = await counts();
+    expect(after.map((x, i) => x - before[i]!)).toEqual([0, 1, 0]);
+    const h = r.health as unknown as Health;
+    const onLeaf1 = ranges.filter((x) => x.replicas[0]!.leafId === 'leaf-1').length;
+    expect(h).toMatchObject({ partial: false, expectedChildren: onLeaf1, prunedByTime: ranges.length - onLeaf1, prunedByHint: 0, prunedByRange: 0 });
+    expect(r.vector.length).toBe(0);
+    const old = await client.instant('old_metric', OLD, raw);
+    expect(old.vector.map((v) => v.value)).toEqual([5]);
+    // A backfill into another leaf's old window is found by the very next query (read-your-writes).
+    const t2 = targetOn(2);
+    // (a new series: its first samples may have any timestamp — why polled min times cannot prune)
+    const bw = await client.write('default', [{ labels: labelsOf({ __name__: 'up', ...t2, backfill: 'yes' }), t: [OLD], v: [3] }]);
+    expect(bw.acceptedSeries).toBe(1);
+    const back = await client.instant('up', OLD, raw);
+    expect(vectorText(back)).toEqual([`up{backfill="yes", instance="${t2.instance}", job="${t2.job}"} 3`]);
+    expect((back.health as unknown as Health).partial).toBe(false);
   });
 
   it('a down leaf pruned by hint leaves the answer complete; a restarted leaf is resynced', async () => {

@@ -12,6 +12,7 @@
 import { compileMatcher, formatMatcher, type Matcher } from '../model/index.js';
 import { hintSeed, trigramHint, valueHint, type HintSeed } from './hint-derive.js';
 import type { HintIndex } from './hint-index.js';
+import { anyTimeHint, MAX_WINDOW_BUCKETS, timeBucket, timeHint } from './time-hints.js';
 import { formatPlan, regexPlan, trigramCodePoints, type RegexPlan, type TrigramQuery } from './regex-trigrams.js';
 
 export interface CandidateSet {
@@ -194,4 +195,26 @@ export function pruneRanges<R extends { replicas: readonly { leafId: string }[] 
   const pruned: R[] = [];
   for (const r of ranges) (r.replicas.length === 0 || r.replicas.some((x) => c.has(x.leafId)) ? kept : pruned).push(r);
   return { kept, pruned };
+}
+
+/**
+ * Leaves that may hold samples of `tenant` in [startMs, endMs] (time hints, see time-hints.ts):
+ * any leaf with a bucket overlapping the window or the tenant's "any time" hint, plus every leaf
+ * not in sync. An unbounded or very wide window does not prune.
+ */
+export function timeCandidates(index: HintIndex, tenant: string, startMs: number, endMs: number): CandidateSet {
+  const lo = timeBucket(startMs);
+  const hi = timeBucket(endMs);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi - lo >= MAX_WINDOW_BUCKETS) {
+    return makeSet(index, null, () => [`time [${startMs}, ${endMs}]: window too wide, no pruning`]);
+  }
+  const bits = new Uint32Array(index.stride);
+  if (hi >= lo) {
+    index.orInto(anyTimeHint(tenant), bits);
+    for (let b = lo; b <= hi; b++) index.orInto(timeHint(tenant, b), bits);
+  }
+  const n = popcount(bits);
+  const unsynced = index.unsyncedMask();
+  for (let w = 0; w < bits.length; w++) bits[w]! |= unsynced[w]!;
+  return makeSet(index, bits, () => [`time [${new Date(startMs).toISOString()}, ${new Date(endMs).toISOString()}]: ${hi - lo + 1} hour buckets → ${n} leaves with data`]);
 }

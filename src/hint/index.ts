@@ -14,6 +14,7 @@ export { LeafHints, type LeafHintsOptions } from './leaf-hints.js';
 export { HintIndex, type ApplyResult, type HintIndexListener } from './hint-index.js';
 export { publishIndex } from './zone-hints.js';
 export { formatPlan, formatQuery, regexPlan, type RegexPlan, type TrigramQuery } from './regex-trigrams.js';
-export { cachedRegexPlan, candidateLeaves, pruneRanges, type CandidateSet } from './candidates.js';
+export { cachedRegexPlan, candidateLeaves, pruneRanges, timeCandidates, type CandidateSet } from './candidates.js';
+export { anyTimeHint, MAX_WINDOW_BUCKETS, TIME_BUCKET_MS, timeBucket, timeHint } from './time-hints.js';
 export { encodeFingerprints, decodeFingerprints } from './wire.js';
 export { followLeafHints, fromHintsMessage, hintUpdates, toHintsMessage, type FollowOptions, type HintsMessage } from './stream.js';

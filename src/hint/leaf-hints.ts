@@ -16,6 +16,7 @@
  */
 import type { Labels } from '../model/index.js';
 import { deriveHints, hintSeed, type Fingerprint } from './hint-derive.js';
+import { anyTimeHint, MAX_BUCKETS_PER_ADD, timeBucket, timeHint } from './time-hints.js';
 import { HintLog, type HintLogOptions, type HintSnapshot, type HintSource, type HintUpdate, type ResumePoint } from './hint-log.js';
 
 export type { HintDelta, HintSnapshot, HintUpdate, ResumePoint } from './hint-log.js';
@@ -27,6 +28,8 @@ export class LeafHints implements HintSource {
   private readonly refs = new Map<Fingerprint, number>();
   private readonly scratch: Fingerprint[] = [];
   private readonly out: HintLog;
+  /** Time buckets already hinted, per tenant (never removed). */
+  private readonly buckets = new Map<string, Set<number>>();
 
   constructor(opts: LeafHintsOptions = {}) {
     this.out = new HintLog(
@@ -67,6 +70,36 @@ export class LeafHints implements HintSource {
         if (r === 0) this.out.log(fp, true);
       }
     }
+  }
+
+  /**
+   * Samples in [minT, maxT] were admitted for `tenant` (a superset is fine): adds the time-bucket
+   * hints not held yet (see time-hints.ts). Cheap when the buckets are known (the usual case).
+   */
+  addTime(tenant: string, minT: number, maxT: number): void {
+    if (!(minT <= maxT)) return;
+    let set = this.buckets.get(tenant);
+    if (!set) this.buckets.set(tenant, (set = new Set()));
+    const lo = Number.isFinite(minT) ? timeBucket(minT) : -Infinity;
+    const hi = Number.isFinite(maxT) ? timeBucket(maxT) : Infinity;
+    if (hi - lo >= MAX_BUCKETS_PER_ADD) {
+      if (!set.has(Infinity)) {
+        set.add(Infinity);
+        this.ref(anyTimeHint(tenant));
+      }
+      return;
+    }
+    for (let b = lo; b <= hi; b++) {
+      if (set.has(b)) continue;
+      set.add(b);
+      this.ref(timeHint(tenant, b));
+    }
+  }
+
+  private ref(fp: Fingerprint): void {
+    const r = this.refs.get(fp) ?? 0;
+    this.refs.set(fp, r + 1);
+    if (r === 0) this.out.log(fp, true);
   }
 
   /** A series left this leaf (expired, deleted, or its range moved away). */

@@ -72,6 +72,7 @@ export class LeafStore implements SeriesReader {
   static async open(dir: string, targetLabels?: readonly string[], opts: LeafStoreOptions = {}): Promise<LeafStore> {
     const ls = new LeafStore(targetLabels, opts);
     ls.engineRef = await DurableSeriesStore.open(dir, ls.engineOptions(opts));
+    ls.hintRecoveredTimes();
     return ls;
   }
 
@@ -104,6 +105,28 @@ export class LeafStore implements SeriesReader {
     this.hints.addSeries(s.tenant, s.labels);
   }
 
+  /** Time hints of recovered series (their whole [min, max] each; a superset is fine). */
+  private hintRecoveredTimes(): void {
+    for (const ts of this.tenants.values()) {
+      for (const s of ts.series) {
+        const st = this.engineRef.seriesStats(s);
+        if (st.samples > 0) this.hints.addTime(s.tenant, st.minT, st.maxT);
+      }
+    }
+  }
+
+  /** Time hints of a batch (before it is acknowledged; the input's span is a superset of the admitted one). */
+  private hintTimes(tenant: string, t: ArrayLike<number>): void {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < t.length; i++) {
+      const x = t[i]!;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    this.hints.addTime(tenant, lo, hi);
+  }
+
   /** A series emptied by `dropSpan` that receives samples again gets its hints back. */
   private rehint(tenant: string, labels: Labels): void {
     const ts = this.tenants.get(tenant);
@@ -128,7 +151,10 @@ export class LeafStore implements SeriesReader {
     // Late data admitted: below the persisted blocks a sample is still subject to the window
     // (or newer than its series' last one); only the retention cutoff makes it `too_old`.
     const o = this.engineRef.appendSeries(tenant, labels, t, v, this.oooWindowMs, true);
-    if (this.unhinted.size > 0 && o.appended + o.inserted > 0) this.rehint(tenant, labels);
+    if (o.appended + o.inserted > 0) {
+      this.hintTimes(tenant, t);
+      if (this.unhinted.size > 0) this.rehint(tenant, labels);
+    }
     return { appended: o.appended + o.inserted, ignored: o.ignored, rejected: o.rejected };
   }
 
@@ -138,7 +164,10 @@ export class LeafStore implements SeriesReader {
    */
   insert(tenant: string, labels: Labels, t: ArrayLike<number>, v: ArrayLike<number>): { merged: number; present: number; tooOld: number } {
     const o = this.engineRef.insertSeries(tenant, labels, t, v);
-    if (this.unhinted.size > 0 && o.inserted + o.appended > 0) this.rehint(tenant, labels);
+    if (o.inserted + o.appended > 0) {
+      this.hintTimes(tenant, t);
+      if (this.unhinted.size > 0) this.rehint(tenant, labels);
+    }
     return { merged: o.inserted + o.appended, present: o.ignored + (o.rejected?.get('duplicate_sample')?.count ?? 0), tooOld: o.rejected?.get('too_old')?.count ?? 0 };
   }
 

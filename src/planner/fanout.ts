@@ -11,7 +11,7 @@
 import { compareKeys, formatKey, formatMatcher, KeyEncoder, METRIC_NAME, type Key, type KeySpan, type Matcher } from '../model/index.js';
 import { readReplicas, type RangeAssignment, type RangeTable } from '../shard/index.js';
 import { keySpansFor } from './key-spans.js';
-import { pruneByHint, type HintPruner } from './prune-hints.js';
+import { pruneByHint, pruneByTime, type HintPruner } from './prune-hints.js';
 
 export type FanoutKind = 'targeted' | 'scatter' | 'none';
 
@@ -23,6 +23,8 @@ export interface FanoutContext {
   readonly leafUp?: (leafId: string) => boolean | undefined;
   /** Field-hint pruning after range pruning (src/planner/prune-hints.ts); absent = none. */
   readonly hints?: HintPruner | undefined;
+  /** The selector's data window (ms, inclusive) for time pruning; absent = no time pruning. */
+  readonly window?: { readonly startMs: number; readonly endMs: number } | undefined;
 }
 
 /** One range to read: its read replicas, best first (the first is the primary). */
@@ -56,6 +58,8 @@ export interface SelectorFanout {
   readonly prunedByRange: number;
   /** Ranges left out by the field-hint index (after range pruning), by id. */
   readonly prunedByHint?: readonly string[];
+  /** Ranges left out by time (no replica holds samples in the window), by id. */
+  readonly prunedByTime?: readonly string[];
   /** Explain: the candidates after each pruning stage. */
   readonly stages?: readonly string[];
 }
@@ -95,9 +99,23 @@ export function planSelector(matchers: readonly Matcher[], ctx: FanoutContext): 
   const prunedByRange = tenantRanges.filter((r) => !chosen.has(r.id)).length;
   const stages = [`range: ${tenantRanges.length} ranges of the tenant → ${routes.length} kept`];
   const hint = ctx.hints && routes.length > 0 ? pruneByHint(routes, ctx.tenant, matchers, ctx.hints) : undefined;
-  const ranges = hint ? hint.kept : routes;
+  const afterHint = hint ? hint.kept : routes;
   if (hint) stages.push(...hint.explain);
-  return { selector: formatSelector(matchers), matchers, kind, spans, why, ranges, groups: groupByLeaf(ranges), prunedByRange, prunedByHint: hint?.pruned ?? [], stages };
+  const time = ctx.hints && ctx.window && afterHint.length > 0 ? pruneByTime(afterHint, ctx.tenant, ctx.window, ctx.hints) : undefined;
+  let ranges = time ? time.kept : afterHint;
+  if (time) stages.push(...time.explain);
+  let byHint = hint?.pruned ?? [];
+  let byTime = time?.pruned ?? [];
+  if (ranges.length === 0 && routes.length > 0) {
+    // Everything pruned by hint/time: still read one range (an up replica first) so the query is
+    // evaluated like single-node — its errors and annotations do not depend on data existing.
+    const keep = routes.find((r) => r.replicas.length > 0 && ctx.leafUp?.(r.replicas[0]!) !== false) ?? routes[0]!;
+    ranges = [keep];
+    byHint = byHint.filter((id) => id !== keep.rangeId);
+    byTime = byTime.filter((id) => id !== keep.rangeId);
+    stages.push(`all pruned: ${keep.rangeId} read anyway (evaluation errors and annotations as single-node)`);
+  }
+  return { selector: formatSelector(matchers), matchers, kind, spans, why, ranges, groups: groupByLeaf(ranges), prunedByRange, prunedByHint: byHint, prunedByTime: byTime, stages };
 }
 
 /** Groups ranges by their primary (first) replica; ranges without replicas are left out. */

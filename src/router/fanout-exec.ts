@@ -111,8 +111,13 @@ export async function executeFanout<T>(
   ctx.expect(fanout.ranges.map((r) => r.rangeId));
   const chosen = new Set(fanout.ranges.map((r) => r.rangeId));
   const byHint = new Set((fanout.prunedByHint ?? []).filter((id) => !chosen.has(id)));
+  const byTime = new Set((fanout.prunedByTime ?? []).filter((id) => !chosen.has(id) && !byHint.has(id)));
   ctx.prune(byHint, 'hint');
-  ctx.prune(ctx.table.overlapping(topology.encoder.tenantSpan(ctx.tenant)).map((r) => r.id).filter((id) => !chosen.has(id) && !byHint.has(id)));
+  ctx.prune(byTime, 'time');
+  const tenantRanges = ctx.table.overlapping(topology.encoder.tenantSpan(ctx.tenant));
+  ctx.prune(tenantRanges.map((r) => r.id).filter((id) => !chosen.has(id) && !byHint.has(id) && !byTime.has(id)));
+  // A leaf pruned by hint/time is not called, so its half-open breaker is probed here (else it never closes).
+  if (byHint.size + byTime.size > 0) rel.probeHalfOpen(new Set(tenantRanges.filter((r) => byHint.has(r.id) || byTime.has(r.id)).flatMap((r) => r.replicas.map((x) => x.leafId))), topology);
   if (fanout.ranges.length === 0) return [];
 
   const byId = new Map(fanout.ranges.map((r) => [r.rangeId, r]));

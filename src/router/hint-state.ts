@@ -15,7 +15,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { candidateLeaves, followLeafHints, fromHintsMessage, HintIndex, pruneRanges, type CandidateSet, type HintUpdate, type ResumePoint } from '../hint/index.js';
+import { candidateLeaves, timeCandidates, followLeafHints, fromHintsMessage, HintIndex, pruneRanges, type CandidateSet, type HintUpdate, type ResumePoint } from '../hint/index.js';
 import type { Matcher } from '../model/index.js';
 import { canopyProto, CHANNEL_OPTIONS } from '../rpc/index.js';
 import type { HintsUpdate__Output } from '../rpc/gen/canopy/v1/HintsUpdate.js';
@@ -61,6 +61,11 @@ export class GatewayHints {
   /** Candidate leaves of a selector (every leaf when disabled). */
   candidates(tenant: string, matchers: readonly Matcher[]): CandidateSet | undefined {
     return this.enabled ? candidateLeaves(this.index, tenant, matchers) : undefined;
+  }
+
+  /** Leaves that may hold samples of the tenant in [startMs, endMs] (undefined when disabled). */
+  timeCandidates(tenant: string, startMs: number, endMs: number): CandidateSet | undefined {
+    return this.enabled ? timeCandidates(this.index, tenant, startMs, endMs) : undefined;
   }
 
   prune<R extends { replicas: readonly { leafId: string }[] }>(ranges: readonly R[], c: CandidateSet): { kept: R[]; pruned: R[] } {

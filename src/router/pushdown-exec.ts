@@ -66,6 +66,7 @@ export function unionFanout(all: readonly SelectorFanout[]): SelectorFanout {
     groups: groupByLeaf(ranges),
     prunedByRange: Math.min(...fs.map((f) => f.prunedByRange)),
     prunedByHint: [...new Set(fs.flatMap((f) => f.prunedByHint ?? []))].filter((id) => !byId.has(id)),
+    prunedByTime: [...new Set(fs.flatMap((f) => f.prunedByTime ?? []))].filter((id) => !byId.has(id)),
     stages: fs.flatMap((f) => (f.stages ?? []).map((l) => `${f.selector}: ${l}`)),
   };
 }

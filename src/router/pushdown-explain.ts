@@ -80,7 +80,7 @@ export async function explainPlan(plan: DistributedPlan, spec: EvalSpec, d: Expl
     const id = fragmentIdOf(c.matchers);
     const f = id === undefined ? undefined : byId.get(id);
     if (!f) {
-      const fanout = planSelector(c.matchers, fctx);
+      const fanout = planSelector(c.matchers, { ...fctx, window: { startMs: Math.floor(c.hints.start), endMs: Math.ceil(c.hints.end) } });
       raw.push({ fanout, window: { selector: fanout.selector, startMs: c.hints.start, endMs: c.hints.end } });
       continue;
     }
@@ -96,7 +96,7 @@ export async function explainPlan(plan: DistributedPlan, spec: EvalSpec, d: Expl
 }
 
 function fanoutLines(f: SelectorFanout, indent: string): string[] {
-  const lines = [`${indent}Fanout: ${f.kind}, ${f.ranges.length} ranges read, ${f.prunedByRange} pruned by range, ${f.prunedByHint?.length ?? 0} pruned by hint`];
+  const lines = [`${indent}Fanout: ${f.kind}, ${f.ranges.length} ranges read, ${f.prunedByRange} pruned by range, ${f.prunedByHint?.length ?? 0} pruned by hint, ${f.prunedByTime?.length ?? 0} pruned by time`];
   for (const w of f.why) lines.push(`${indent}  Why: ${w}`);
   for (const s of f.stages ?? []) lines.push(`${indent}  Prune: ${s}`);
   for (const r of f.ranges) lines.push(`${indent}  ${formatRange(r)} → ${r.replicas[0] ?? 'unavailable (no readable replica)'}`);

@@ -39,17 +39,18 @@ export class RemoteQuerier implements Querier {
     private readonly fragments?: FragmentRunner,
   ) {}
 
-  plan(matchers: readonly Matcher[]): SelectorFanout {
-    return planSelector(matchers, { tenant: this.ctx.tenant, encoder: this.topology.encoder, table: this.ctx.table, leafUp: this.topology.leafUp, hints: hintsOf(this.topology) });
+  /** `window`: the data window read (time pruning); absent = none. */
+  plan(matchers: readonly Matcher[], window?: { startMs: number; endMs: number }): SelectorFanout {
+    return planSelector(matchers, { tenant: this.ctx.tenant, encoder: this.topology.encoder, table: this.ctx.table, leafUp: this.topology.leafUp, hints: hintsOf(this.topology), window });
   }
 
   async select(matchers: readonly Matcher[], hints: SelectHints): Promise<SeriesSet> {
     const { ctx } = this;
     const fragmentId = fragmentIdOf(matchers);
     if (fragmentId !== undefined && this.fragments?.has(fragmentId)) return this.fragments.select(fragmentId, hints);
-    const fanout = this.plan(matchers);
     const start = clampTime(Math.floor(hints.start), -MAX_TIME);
     const end = clampTime(Math.ceil(hints.end), MAX_TIME);
+    const fanout = this.plan(matchers, { startMs: start, endMs: end });
     const parts = await executeFanout(ctx, this.topology, this.metrics, fanout, 'execute', async (client, ranges) => {
       const out: Series[] = [];
       let bytes = 0;
