@@ -7,6 +7,7 @@
  * Pruning may only remove ranges that cannot hold a matching series: a span is always a superset
  * of the keys of the matching series (negative matchers and other regexes never narrow it).
  */
+import { literalPrefixSpan, regexLiteralPrefix } from './prune-regex-prefix.js';
 import { compileMatcher, formatKey, formatMatcher, KeyEncoder, prefixRange, type KeySpan, type Matcher } from '../model/index.js';
 
 /** The most spans a selector expands to; beyond it the prefix stops growing (a wider span). */
@@ -73,6 +74,13 @@ export function keySpansFor(tenant: string, matchers: readonly Matcher[], encode
   for (const name of encoder.targetLabels) {
     const c = candidateValues(name, matchers);
     if (c === undefined) {
+      // A regex with a literal prefix (`db-.*`) still narrows this field to a key-prefix span.
+      const rm = matchers.find((m) => m.name === name && m.type === '=~' && regexLiteralPrefix(m.value) !== undefined);
+      if (rm) {
+        const lp = regexLiteralPrefix(rm.value)!;
+        why.push(`${formatMatcher(rm)} → literal prefix ${JSON.stringify(lp)} after ${describePrefixes(prefixes)}`);
+        return { spans: prefixes.map((p) => literalPrefixSpan(p, lp)), depth: depth + 1, why };
+      }
       if (depth === 0) why.push(`no equality matcher on ${name} → every key of tenant ${JSON.stringify(tenant)}`);
       break;
     }
