@@ -9,12 +9,24 @@ import { hintUpdates, toHintsMessage, type LeafHints } from '../hint/index.js';
 import type { HintsRequest__Output } from '../rpc/gen/canopy/v1/HintsRequest.js';
 import type { HintsUpdate } from '../rpc/gen/canopy/v1/HintsUpdate.js';
 
+/** Open streams per hint source, so a stopping leaf can end them (else a graceful shutdown waits). */
+const openStreams = new WeakMap<LeafHints, Set<() => void>>();
+
+/** Ends every open Hints stream of `hints` (leaf shutdown): gateways see the end and reconnect. */
+export function endHintStreams(hints: LeafHints): void {
+  for (const stop of [...(openStreams.get(hints) ?? [])]) stop();
+}
+
 export function handleHints(hints: LeafHints, logger: Logger, call: grpc.ServerWritableStream<HintsRequest__Output, HintsUpdate>): void {
   const ac = new AbortController();
   const stop = (): void => ac.abort();
   call.on('cancelled', stop);
   call.on('close', stop);
   call.on('error', stop);
+  let set = openStreams.get(hints);
+  if (!set) openStreams.set(hints, (set = new Set()));
+  set.add(stop);
+  ac.signal.addEventListener('abort', () => set.delete(stop), { once: true });
   const req = call.request;
   const from = req.epoch ? { epoch: req.epoch, seq: Number(req.afterSeq) } : undefined;
   const pump = async (): Promise<void> => {

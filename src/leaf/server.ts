@@ -1,6 +1,7 @@
 /**
  * `startLeaf`: a leaf daemon's gRPC server (the Leaf service) over its own in-memory store.
  */
+import { endHintStreams } from './hints-service.js';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import type { KeySpan } from '../model/index.js';
@@ -174,6 +175,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
     },
     stop() {
       if (snapshotTimer) clearInterval(snapshotTimer);
+      endHintStreams(store.hints);
       stopped ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
