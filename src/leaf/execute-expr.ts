@@ -6,7 +6,8 @@
  *  - scalar → one series without labels at t.
  * String results cannot be streamed as series and are refused.
  */
-import { CanopyError, compareLabels, InvalidArgumentError, labelsKey, LimitError, type Querier, type Series } from '../model/index.js';
+import { CanopyError, InvalidArgumentError, LimitError, type Querier, type Series } from '../model/index.js';
+import { rangeInChunks } from './execute-plan-chunks.js';
 import type { ExprFragment__Output } from '../rpc/gen/canopy/v1/ExprFragment.js';
 import { DEFAULT_LOOKBACK_MS } from './execute-selector.js';
 
@@ -30,73 +31,6 @@ async function loadEngine(): Promise<EngineModule['Engine']> {
     engineModule = undefined;
     throw new CanopyError('INTERNAL', `the PromQL engine failed to load on this leaf: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-/** Steps evaluated per engine call of a range fragment (the event loop breathes in between). */
-export const CHUNK_STEPS = 32;
-
-/** PromQL that depends on the query's own start/end/step: a chunk would change its meaning. */
-const QUERY_TIME_REF = /\b(start|end|step|range)\s*\(\s*\)/;
-
-type EngineT = InstanceType<EngineModule['Engine']>;
-type Output = Awaited<ReturnType<EngineT['range']>>;
-
-/**
- * A range fragment evaluated in chunks of CHUNK_STEPS steps, yielding to the event loop between
- * chunks: a long evaluation (tens of thousands of series) would otherwise block the leaf for
- * tens of seconds — no keepalive answered, no other call served. Every step's value depends only
- * on data in its own window (subquery grids are aligned to absolute times), so the chunks
- * concatenate to the whole; expressions referring to the query's start/end/step are evaluated
- * in one piece. Chunks have at least 2 steps (a 1-step range is not a "range" query for
- * annotations such as sort's).
- */
-async function rangeInChunks(engine: EngineT, q: Querier, f: ExprFragment__Output): Promise<Output> {
-  const steps = Math.floor((f.endMs - f.startMs) / f.stepMs) + 1;
-  if (steps <= CHUNK_STEPS + 1 || QUERY_TIME_REF.test(f.promql)) return engine.range(q, f.promql, f.startMs, f.endMs, f.stepMs);
-  const parts: Output[] = [];
-  for (let first = 0; first < steps; ) {
-    let last = Math.min(steps - 1, first + CHUNK_STEPS - 1);
-    if (last === steps - 2) last = steps - 1;
-    parts.push(await engine.range(q, f.promql, f.startMs + first * f.stepMs, f.startMs + last * f.stepMs, f.stepMs));
-    first = last + 1;
-    if (first < steps) await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  const byKey = new Map<string, Series[]>();
-  for (const p of parts) {
-    if (p.value.resultType !== 'matrix') return p;
-    for (const s of p.value.series) {
-      const k = labelsKey(s.labels);
-      const list = byKey.get(k);
-      if (list) list.push(s);
-      else byKey.set(k, [s]);
-    }
-  }
-  const series: Series[] = [];
-  for (const list of byKey.values()) {
-    if (list.length === 1) {
-      series.push(list[0]!);
-      continue;
-    }
-    let n = 0;
-    for (const s of list) n += s.t.length;
-    const t = new Float64Array(n);
-    const v = new Float64Array(n);
-    let k = 0;
-    for (const s of list) {
-      t.set(s.t, k);
-      v.set(s.v, k);
-      k += s.t.length;
-    }
-    series.push({ labels: list[0]!.labels, t, v });
-  }
-  series.sort((a, b) => compareLabels(a.labels, b.labels));
-  const set = (xs: string[][]) => [...new Set(xs.flat())];
-  return {
-    value: { resultType: 'matrix', series },
-    warnings: set(parts.map((p) => p.warnings)),
-    infos: set(parts.map((p) => p.infos)),
-    stats: { series: Math.max(...parts.map((p) => p.stats.series)), samples: parts.reduce((a, p) => a + p.stats.samples, 0) },
-  };
 }
 
 export async function evalExpr(q: Querier, f: ExprFragment__Output, maxSamples = 0): Promise<ExprResult> {
