@@ -40,11 +40,11 @@ describe('leaf store hint hooks', () => {
   it('a durable store recovers its hints on reopen', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'canopy-prune-hints-'));
     try {
-      const a = await LeafStore.open(dir, ['job'], { fsync: 'never' });
+      const a = await LeafStore.open(dir, ['job'], { fsync: 'off' });
       a.append('default', L({ __name__: 'm', job: 'a', color: 'blue' }), [T - 3 * TIME_BUCKET_MS, T], [1, 2]);
       await a.commit();
       await a.close();
-      const b = await LeafStore.open(dir, ['job'], { fsync: 'never' });
+      const b = await LeafStore.open(dir, ['job'], { fsync: 'off' });
       expect(b.hints.has(valueHint(hintSeed('default', 'color'), 'blue'))).toBe(true);
       for (let k = 0; k <= 3; k++) expect(b.hints.has(timeHint('default', timeBucket(T) - k))).toBe(true);
       expect(b.hints.epoch).not.toBe(a.hints.epoch);
