@@ -120,6 +120,9 @@ describe('hint pruning e2e: 3 durable leaves, one gateway', () => {
     expect(ex.text).toContain('__name__="rare_metric": value hint → 1 leaves');
     expect(ex.text).toContain(`Leaves: leaf-0 [`);
     expect(ex.text).not.toContain('leaf-1 [');
+    const exJson = JSON.stringify(JSON.parse(ex.json));
+    expect(exJson).toContain('"byHint":[');
+    expect(exJson).toContain('hint: 1 candidate leaves');
     const before = await counts();
     const res = await client.instant('rare_metric{kind="special"}', T0);
     const after = await counts();

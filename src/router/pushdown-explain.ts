@@ -133,10 +133,11 @@ export async function explainText(plan: DistributedPlan, spec: EvalSpec, d: Expl
       grid: f.grid,
       windows: f.windows,
       fanout: f.fanout.kind,
+      prune: { byRange: f.fanout.prunedByRange, byHint: f.fanout.prunedByHint ?? [], byTime: f.fanout.prunedByTime ?? [], stages: f.fanout.stages ?? [] },
       leaves: f.fanout.groups.map((g) => ({ leaf: g.leafId, ranges: [...g.rangeIds] })),
       ...(stats.get(f.fragment.id) ? { analyze: stats.get(f.fragment.id) } : {}),
     })),
-    rawSelectors: ex.raw.map((r) => ({ selector: r.fanout.selector, window: r.window, fanout: r.fanout.kind, leaves: r.fanout.groups.map((g) => ({ leaf: g.leafId, ranges: [...g.rangeIds] })) })),
+    rawSelectors: ex.raw.map((r) => ({ selector: r.fanout.selector, window: r.window, fanout: r.fanout.kind, prune: { byRange: r.fanout.prunedByRange, byHint: r.fanout.prunedByHint ?? [], byTime: r.fanout.prunedByTime ?? [], stages: r.fanout.stages ?? [] }, leaves: r.fanout.groups.map((g) => ({ leaf: g.leafId, ranges: [...g.rangeIds] })) })),
   };
   if (run) {
     const s = run.ctx.stats;
