@@ -10,7 +10,7 @@ import { compareKeys, KeyEncoder, type Key, type Series } from '../src/model/ind
 import { formatExpr, parse, typeOf } from '../src/promql/index.js';
 import { initialRanges } from '../src/shard/index.js';
 import { startCluster, type Cluster } from './gateway-harness.js';
-import { engineTarget } from './promql/engine-target.js';
+import { engineTarget, GATEWAY_ENGINE_OPTIONS } from './promql/engine-target.js';
 import { runScripts, type CaseResult } from './promql/runner.js';
 import { loadEvalIndex, loadScriptFiles } from './promql/suite.js';
 import type { QueryTarget, TargetOutput } from './promql/target.js';
@@ -102,7 +102,7 @@ describe('promqltest scripts, distributed with pushdown (4 leaves, 8 ranges per 
     const files = loadScriptFiles();
     const index = loadEvalIndex();
     const common = { parse, format: formatExpr, index, variants: false, rangeCheck: false };
-    const local = await runScripts(files, { ...common, target: engineTarget() });
+    const local = await runScripts(files, { ...common, target: engineTarget(GATEWAY_ENGINE_OPTIONS) });
     const remote = await runScripts(files, { ...common, target: gatewayTarget(c) });
     const key = (r: CaseResult) => `${r.file}:${r.line}`;
     const remoteByKey = new Map(remote.cases.map((r) => [key(r), r]));

@@ -9,7 +9,7 @@
 import { runCompliance } from './compliance.js';
 import { COMPLIANCE_END, complianceSeries } from './compliance-data.js';
 import { loadComplianceCases } from './compliance-queries.js';
-import { engineTarget } from './engine-target.js';
+import { engineTarget, GATEWAY_ENGINE_OPTIONS } from './engine-target.js';
 import { gatewayTarget } from './gateway-target.js';
 
 async function main(): Promise<void> {
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const hours = hi >= 0 ? Number(argv[hi + 1]) : 2;
   const out = json ? (s: string): void => void process.stderr.write(s + '\n') : (s: string): void => void process.stdout.write(s + '\n');
   const data = complianceSeries(hours);
-  const reference = engineTarget();
+  const reference = engineTarget(GATEWAY_ENGINE_OPTIONS);
   const test = await gatewayTarget();
   try {
     await reference.setData(data);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffMatrices, runCompliance } from './compliance.js';
 import { COMPLIANCE_END, complianceSeries } from './compliance-data.js';
 import { expandComplianceCases, loadComplianceCases } from './compliance-queries.js';
-import { engineTarget } from './engine-target.js';
+import { engineTarget, GATEWAY_ENGINE_OPTIONS } from './engine-target.js';
 import { gatewayTarget, type GatewayTarget } from './gateway-target.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -46,7 +46,7 @@ describe('compliance query list', () => {
     });
     it(`agree on at least ${floor} of the 539 queries`, async () => {
       const data = complianceSeries(2);
-      const reference = engineTarget();
+      const reference = engineTarget(GATEWAY_ENGINE_OPTIONS);
       await reference.setData(data);
       await gw.setData(data);
       const results = await runCompliance({ cases: loadComplianceCases(), reference, test: gw, startMs: COMPLIANCE_END - 600_000, endMs: COMPLIANCE_END, stepMs: 10_000 });

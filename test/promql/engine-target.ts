@@ -1,12 +1,14 @@
 /**
  * The conformance target for Canopy's single-node engine: `Engine` over a `MemoryQuerier`, with the
- * settings the scripts assume (FORMAT.md §6.1): 5 m lookback, 1 m default subquery step.
+ * settings the scripts assume (FORMAT.md §6.1): 5 m lookback, 1 m default subquery step, delayed
+ * `__name__` removal on (the upstream harness enables it; Canopy's user-facing default stays
+ * Prometheus's default, off).
  */
 import { Engine, type EngineOptions } from '../../src/engine/index.js';
 import { MemoryQuerier, type Series } from '../../src/model/index.js';
 import type { QueryTarget, TargetOutput } from './target.js';
 
-export const SCRIPT_ENGINE_OPTIONS: EngineOptions = { lookbackDeltaMs: 300_000, defaultSubqueryStepMs: 60_000 };
+export const SCRIPT_ENGINE_OPTIONS: EngineOptions = { lookbackDeltaMs: 300_000, defaultSubqueryStepMs: 60_000, delayedNameRemoval: true };
 
 export function engineTarget(opts: EngineOptions = SCRIPT_ENGINE_OPTIONS): QueryTarget {
   const engine = new Engine(opts);
@@ -23,3 +25,10 @@ export function engineTarget(opts: EngineOptions = SCRIPT_ENGINE_OPTIONS): Query
     },
   };
 }
+
+/**
+ * The same settings as the gateway's engine (Prometheus's default: immediate `__name__` removal).
+ * Distributed differential tests compare against this: pushed-down fragments are evaluated on the
+ * leaves, and delayed name removal is not carried across a fragment boundary yet.
+ */
+export const GATEWAY_ENGINE_OPTIONS: EngineOptions = { ...SCRIPT_ENGINE_OPTIONS, delayedNameRemoval: false };
