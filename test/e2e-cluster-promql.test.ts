@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareKeys, KeyEncoder, type Key, type Series } from '../src/model/index.js';
-import { formatExpr, parse, typeOf } from '../src/promql/index.js';
+import { formatExpr, parse } from '../src/promql/index.js';
 import { initialRanges } from '../src/shard/index.js';
 import { startCluster, type Cluster } from './gateway-harness.js';
 import { engineTarget, GATEWAY_ENGINE_OPTIONS } from './promql/engine-target.js';
@@ -21,12 +21,6 @@ import type { QueryResponse__Output } from '../src/rpc/gen/canopy/v1/QueryRespon
 /** All scripts by default (≈ 30 s); CANOPY_CONF_FILES=functions,operators narrows the run. */
 const FILES = process.env.CANOPY_CONF_FILES ? process.env.CANOPY_CONF_FILES.split(',') : undefined;
 
-/**
- * Evals that differ for reasons outside the distributed path, each with its reason:
- *  - `step()` at t=0: the wire cannot ask for an instant query at t=0 (time_ms 0 = now), so the
- *    target runs a one-step range query there, whose step() is the step, not 0.
- */
-const TARGET_ARTEFACTS = new Set(['functions.test:2101']);
 const OPTIONS = { lookbackDeltaMs: 300_000 };
 
 function toTargetOutput(r: QueryResponse__Output): TargetOutput {
@@ -79,15 +73,6 @@ function gatewayTarget(c: Cluster): QueryTarget {
       }
     },
     async instant(q, timeMs) {
-      // time_ms 0 means "now" on the wire: evaluate t=0 as a one-step range query instead.
-      if (timeMs === 0) {
-        // (A range query turns scalars into a one-series matrix: map back by the static type.)
-        const r = check(await c.client.range(q.text, 0, 0, 1000, options()));
-        if (r.value.resultType !== 'matrix') return r;
-        const type = typeOf(q.expr ?? parse(q.text));
-        if (type === 'scalar') return { ...r, value: { resultType: 'scalar', t: 0, v: r.value.series[0]?.v[0] ?? NaN } };
-        return { ...r, value: { resultType: 'vector', samples: r.value.series.map((s) => ({ labels: s.labels, t: 0, v: s.v[0]! })) } };
-      }
       return check(await c.client.instant(q.text, timeMs, options()));
     },
     async range(q, startMs, endMs, stepMs) {
@@ -113,7 +98,7 @@ describe('promqltest scripts through the gateway (3 leaves)', () => {
     const remote = await runScripts(files, { ...common, target: gatewayTarget(c) });
     const key = (r: CaseResult) => `${r.file}:${r.line}`;
     const remoteByKey = new Map(remote.cases.map((r) => [key(r), r]));
-    const differing = local.cases.filter((r) => r.status === 'passed' && remoteByKey.get(key(r))?.status !== 'passed' && !TARGET_ARTEFACTS.has(key(r)));
+    const differing = local.cases.filter((r) => r.status === 'passed' && remoteByKey.get(key(r))?.status !== 'passed');
     const regressions = differing.map((r) => `${key(r)} ${r.expr}: ${remoteByKey.get(key(r))?.failure?.message ?? 'missing'}`);
     expect(regressions, regressions.slice(0, 10).join('\n')).toEqual([]);
     if (!FILES) expect(remote.counts.passed).toBeGreaterThan(1000);

@@ -91,7 +91,7 @@ export class TestClient {
   }
 
   instant(query: string, timeMs: number, options: object = {}) {
-    return this.call<import('../src/rpc/gen/canopy/v1/QueryResponse.js').QueryResponse__Output>((o, cb) => this.query.Instant({ query, timeMs, options }, o, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/QueryResponse.js').QueryResponse__Output>((o, cb) => this.query.Instant({ query, timeMs, hasTime: true, options }, o, cb));
   }
 
   range(query: string, startMs: number, endMs: number, stepMs: number, options: object = {}) {
@@ -111,7 +111,7 @@ export class TestClient {
   }
 
   explain(query: string, timeMs: number, extra: object = {}) {
-    return this.call<import('../src/rpc/gen/canopy/v1/ExplainResponse.js').ExplainResponse__Output>((o, cb) => this.query.Explain({ query, timeMs, ...extra }, o, cb));
+    return this.call<import('../src/rpc/gen/canopy/v1/ExplainResponse.js').ExplainResponse__Output>((o, cb) => this.query.Explain({ query, timeMs, hasTime: true, ...extra }, o, cb));
   }
 
   leaves() {

@@ -40,7 +40,7 @@ export async function queryCommand(args: string[], io: Io): Promise<number> {
   const timeoutMs = timeoutOf(values.timeout);
   const client = new GatewayClient(values.addr ?? defaultAddr());
   try {
-    const res = await client.instant({ query, timeMs, options: { tenant: values.tenant ?? '', timeoutMs } }, (timeoutMs || 120_000) + 5_000);
+    const res = await client.instant({ query, timeMs, hasTime: true, options: { tenant: values.tenant ?? '', timeoutMs } }, (timeoutMs || 120_000) + 5_000);
     printResult(io, res, values.json === true);
     return 0;
   } finally {
@@ -98,6 +98,7 @@ export async function explainCommand(args: string[], io: Io): Promise<number> {
     const res = await client.explain({
       query,
       timeMs: isRange ? 0 : values.time === undefined ? Date.now() : parseTimeArg(values.time, '--time'),
+      hasTime: !isRange,
       startMs: isRange ? parseTimeArg(values.start!, '--start') : 0,
       endMs: isRange ? parseTimeArg(values.end!, '--end') : 0,
       stepMs: isRange ? parseDurationArg(values.step!, '--step') : 0,

@@ -61,7 +61,7 @@ const optMs = (x: number | undefined): number | undefined => (x && x !== 0 ? Num
 export function queryService(deps: QueryDeps): QueryHandlers {
   return {
     Instant: handle(deps, async (req, signal) => {
-      const timeMs = req.timeMs && req.timeMs !== 0 ? Number(req.timeMs) : Date.now();
+      const timeMs = req.hasTime || Number(req.timeMs) !== 0 ? Number(req.timeMs) : Date.now();
       const run = await runQuery(deps, req.query, { kind: 'instant', timeMs }, req.options, signal);
       return toQueryResponse(run.output, run.health, run.ctx.stats, [...run.ctx.warnings, ...run.warnings]);
     }),
@@ -98,15 +98,16 @@ export function queryService(deps: QueryDeps): QueryHandlers {
       ctx.finish();
       const plan = planQuery(req.query, expr, { tenant: ctx.tenant, encoder: deps.topology.encoder, table: ctx.table, leafUp: deps.topology.leafUp, hints: hintsOf(deps.topology) });
       const isRange = Number(req.stepMs) > 0;
+      const explicitTime = req.hasTime || Number(req.timeMs) !== 0;
       const evalLine = isRange
         ? `Evaluation: range [${isoTime(Number(req.startMs))}, ${isoTime(Number(req.endMs))}] step ${Number(req.stepMs)}ms`
-        : `Evaluation: instant at ${req.timeMs ? isoTime(Number(req.timeMs)) : 'now'}`;
+        : `Evaluation: instant at ${explicitTime ? isoTime(Number(req.timeMs)) : 'now'}`;
       const rel = explainReliability(deps.topology, ctx.tenant);
       let text = `${describePlan(plan)}\n${evalLine}\n${rel.text}`;
-      const json: Record<string, unknown> = { ...planToJson(plan), evaluation: isRange ? { startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) } : { timeMs: Number(req.timeMs) || null }, reliability: rel.json };
+      const json: Record<string, unknown> = { ...planToJson(plan), evaluation: isRange ? { startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) } : { timeMs: explicitTime ? Number(req.timeMs) : null }, reliability: rel.json };
       const spec: QuerySpec = isRange
         ? { kind: 'range', startMs: Number(req.startMs), endMs: Number(req.endMs), stepMs: Number(req.stepMs) }
-        : { kind: 'instant', timeMs: req.timeMs ? Number(req.timeMs) : Date.now() };
+        : { kind: 'instant', timeMs: explicitTime ? Number(req.timeMs) : Date.now() };
       let run: QueryRun | undefined;
       if (req.analyze) {
         if (isRange) checkRange(Number(req.startMs), Number(req.endMs), Number(req.stepMs));

@@ -61,7 +61,7 @@ export async function gatewayTarget(opts: { leaves?: number } = {}): Promise<Gat
       if (rejected > 0) throw new InvalidArgumentError(`gateway rejected ${rejected} samples of the test data: ${JSON.stringify(res)}`);
     },
     async instant(q, timeMs) {
-      return toOutput(await client.instant({ query: q.text, timeMs: timeMs, options: options() }));
+      return toOutput(await client.instant({ query: q.text, timeMs: timeMs, hasTime: true, options: options() }));
     },
     async range(q, startMs, endMs, stepMs) {
       return toOutput(await client.range({ query: q.text, startMs: startMs, endMs: endMs, stepMs: stepMs, options: options() }));
