@@ -21,6 +21,8 @@ describe('regexLiteralPrefix', () => {
     expect(regexLiteralPrefix('.*api')).toBeUndefined();
     expect(regexLiteralPrefix('\\dabc')).toBeUndefined();
     expect(regexLiteralPrefix('a(b|c)')).toBeUndefined();
+    expect(regexLiteralPrefix('x😀?')).toBe('x'); // the whole code point is optional, not half of it
+    expect(regexLiteralPrefix('😀y.*')).toBe('😀y');
   });
 
   it('spans contain every matching key (random values)', () => {

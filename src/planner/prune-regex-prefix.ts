@@ -29,7 +29,12 @@ export function regexLiteralPrefix(re: string): string | undefined {
       if (n === undefined || /[A-Za-z0-9]/.test(n)) break; // \d, \Q, \x… : stop
       lit = n;
       next = i + 2;
-    } else if (!META.has(c)) lit = c;
+    } else if (!META.has(c)) {
+      // One code point (a surrogate pair stays whole: half of one would encode as U+FFFD).
+      const cp = re.codePointAt(i)!;
+      lit = String.fromCodePoint(cp);
+      next = i + lit.length;
+    }
     if (lit === undefined) break;
     if (next < re.length && QUANT.has(re[next]!)) break; // optional/repeated: not part of the prefix
     chars.push(lit);
