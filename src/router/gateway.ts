@@ -36,6 +36,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Query deadline when a request sets none, ms (default 2 min). */
   defaultTimeoutMs?: number;
+  /** Push plan fragments down to the leaves (default true); false fetches raw series instead. */
+  pushdown?: boolean;
   /** Deadline of each leaf write batch, ms (default 30 s). */
   writeTimeoutMs?: number;
   /** host:port of the HTTP listener (Prometheus API, remote write, /metrics); absent = none. */
@@ -68,7 +70,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const hints = attachHints(topology, new GatewayHints(topology, logger, { ...(process.env.CANOPY_HINTS === 'off' ? { enabled: false } : {}), ...opts.hints }));
 
   const writeDeps: WriteRouterDeps = { topology, metrics, logger, leafTimeoutMs: opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS };
-  const queryDeps: QueryDeps = { topology, metrics, logger, engine: opts.engine ?? {}, defaultTimeoutMs: opts.defaultTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS };
+  const queryDeps: QueryDeps = { topology, metrics, logger, engine: opts.engine ?? {}, defaultTimeoutMs: opts.defaultTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, ...(opts.pushdown !== undefined ? { pushdown: opts.pushdown } : {}) };
 
   const write: grpc.UntypedServiceImplementation = {
     Write(call: grpc.ServerUnaryCall<DecodedWrite, unknown>, cb: grpc.sendUnaryData<unknown>) {
