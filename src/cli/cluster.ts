@@ -3,6 +3,7 @@
  * 127.0.0.1, a MemoryAssignmentStore with the initial ranges, and a gateway — all in this process,
  * talking real gRPC over loopback, the same code paths as separate daemons.
  */
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { startLeaf, type LeafHandle } from '../leaf/index.js';
 import { startGateway, type GatewayHandle } from '../router/index.js';
@@ -18,6 +19,8 @@ export interface EmbeddedClusterOptions {
   httpAddr?: string;
   /** Hedge slow leaf calls to a second replica (default true; `--no-hedge`). */
   hedge?: boolean;
+  /** Durable leaves: leaf N keeps its WAL, snapshots and blocks under DIR/leaf-N (default: memory only). */
+  dataDir?: string;
 }
 
 export interface EmbeddedCluster {
@@ -44,7 +47,14 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions = {}): P
   };
   try {
     for (let i = 1; i <= n; i++) {
-      leaves.push(await startLeaf({ id: `leaf-${i}`, listen: '127.0.0.1:0', ...(opts.logger ? { logger: opts.logger.child({ leaf: `leaf-${i}` }) } : {}) }));
+      leaves.push(
+        await startLeaf({
+          id: `leaf-${i}`,
+          listen: '127.0.0.1:0',
+          ...(opts.dataDir !== undefined ? { dataDir: path.join(opts.dataDir, `leaf-${i}`) } : {}),
+          ...(opts.logger ? { logger: opts.logger.child({ leaf: `leaf-${i}` }) } : {}),
+        }),
+      );
     }
     const records: LeafRecord[] = leaves.map((l) => ({ id: l.id, address: l.address }));
     const ranges = initialRanges(records.map((r) => r.id), { replicationFactor: opts.replicationFactor ?? 1 });

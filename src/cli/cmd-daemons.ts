@@ -35,8 +35,8 @@ export const LEAF_USAGE = `usage: canopy leaf --id ID [--listen HOST:PORT] [--zo
   [--retention 15d] drop blocks older than this before the newest sample (default: keep all)
   [--snapshot-interval 5m] snapshot period bounding replay; without --data-dir, in-memory block
   compaction (default 5m; 0 = off)
-  [--ooo-window 10m] older samples inside it are inserted, older ones rejected (default 10m with
-  --data-dir, 0 without; 0 = only newer samples)`;
+  [--ooo-window 10m] older samples inside it are inserted, older ones rejected (default 10m;
+  0 = only newer samples)`;
 
 function fsyncOf(v: string | undefined): FsyncPolicy | undefined {
   if (v === undefined) return undefined;

@@ -14,13 +14,14 @@ import type { Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { untilSignal } from './signals.js';
 
-export const DEV_USAGE = `usage: canopy dev [--leaves N] [--demo] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--replication-factor N] [--no-hedge]
+export const DEV_USAGE = `usage: canopy dev [--leaves N] [--demo] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--replication-factor N] [--no-hedge] [--data-dir DIR]
   Starts N leaves (default 3) and a gateway in this process (default gateway address ${DEFAULT_ADDR},
   HTTP ${DEFAULT_HTTP_LISTEN}: Prometheus HTTP API, remote write, /metrics; --http-addr "" for none).
   --etcd URL [--etcd-prefix /canopy/v1/]: leaves register in that etcd under leases, ranges live
   there, and an elected balancer runs in this process (default: an in-memory assignment).
   --replication-factor (alias --replication): replicas per range, default 2 with ≥ 2 leaves, else 1;
-  --no-hedge: never send a slow leaf's fragment to a second replica.`;
+  --no-hedge: never send a slow leaf's fragment to a second replica.
+  --data-dir DIR: durable leaves (WAL, snapshots, blocks under DIR/leaf-N); default memory only.`;
 
 export async function devCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -33,6 +34,7 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     'no-hedge': { type: 'boolean' },
     etcd: { type: 'string' },
     'etcd-prefix': { type: 'string' },
+    'data-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return io.out(DEV_USAGE), 0;
@@ -49,8 +51,8 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   const started = Date.now();
   // --etcd: the same embedded cluster with membership, ranges and the balancer in a real etcd.
   const cluster = values.etcd
-    ? await startEtcdEmbedded({ etcd: values.etcd, ...(values['etcd-prefix'] ? { prefix: values['etcd-prefix'] } : {}), leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, logger: cliLogger('canopy-dev') })
-    : await startEmbeddedCluster({ leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, ...(values['no-hedge'] ? { hedge: false } : {}), logger: cliLogger('canopy-dev') });
+    ? await startEtcdEmbedded({ etcd: values.etcd, ...(values['etcd-prefix'] ? { prefix: values['etcd-prefix'] } : {}), leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), logger: cliLogger('canopy-dev') })
+    : await startEmbeddedCluster({ leaves: n, grpcAddr, ...(httpAddr ? { httpAddr } : {}), replicationFactor: rf, ...(values['no-hedge'] ? { hedge: false } : {}), ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), logger: cliLogger('canopy-dev') });
   const addr = cluster.gateway.address;
   const cli = addr === DEFAULT_ADDR ? 'node bin/canopy.js' : `CANOPY_ADDR=${addr} node bin/canopy.js`;
   io.out(`canopy dev: gateway listening on ${addr} (gRPC: Query, Write, Admin)`);

@@ -4,6 +4,7 @@
  * `canopy dev --etcd` (same leaves and gateway as the in-memory one, plus leases, load reports
  * and an elected balancer).
  */
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { Balancer, bootstrapRanges, type BalancerOptions } from '../balancer/index.js';
 import { startLeaf, startLeafRegistration, type LeafHandle, type LeafMembership } from '../leaf/index.js';
@@ -49,6 +50,8 @@ export interface EtcdEmbeddedOptions {
   replicationFactor: number;
   logger?: Logger;
   balancer?: Omit<BalancerOptions, 'store'>;
+  /** Durable leaves under DIR/leaf-N (default: memory only). */
+  dataDir?: string;
 }
 
 export interface EtcdEmbedded {
@@ -75,7 +78,7 @@ export async function startEtcdEmbedded(opts: EtcdEmbeddedOptions): Promise<Etcd
   try {
     for (let i = 1; i <= opts.leaves; i++) {
       const logger = opts.logger?.child({ leaf: `leaf-${i}` });
-      const leaf = await startLeaf({ id: `leaf-${i}`, listen: '127.0.0.1:0', ...(logger ? { logger } : {}) });
+      const leaf = await startLeaf({ id: `leaf-${i}`, listen: '127.0.0.1:0', ...(opts.dataDir !== undefined ? { dataDir: path.join(opts.dataDir, `leaf-${i}`) } : {}), ...(logger ? { logger } : {}) });
       leaves.push(leaf);
       members.push(await startLeafRegistration({ store, leaf, ...(logger ? { logger } : {}) }));
     }
