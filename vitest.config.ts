@@ -9,5 +9,6 @@ export default defineConfig({
     // Two cores: keep concurrency modest so real-process tests are not starved.
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
