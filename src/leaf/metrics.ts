@@ -16,6 +16,8 @@ export interface LeafMetrics {
   readonly executeSamples: Counter<'kind'>;
   /** Execute streams stopped early because the caller cancelled or its deadline passed. */
   readonly executeCancelled: Counter<'kind'>;
+  /** Duration of WAL fdatasync calls (durable leaves). */
+  readonly walFsyncSeconds: Histogram;
 }
 
 export function createLeafMetrics(leafId: string): LeafMetrics {
@@ -57,6 +59,12 @@ export function createLeafMetrics(leafId: string): LeafMetrics {
       name: 'canopy_leaf_execute_cancelled_total',
       help: 'Execute streams stopped early because the call was cancelled or its deadline passed.',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    walFsyncSeconds: new Histogram({
+      name: 'canopy_leaf_wal_fsync_seconds',
+      help: 'Duration of WAL fdatasync calls (one per group commit under fsync always).',
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
   };

@@ -84,7 +84,9 @@ export interface LeafHandle {
 export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
   const logger = opts.logger ?? pino({ name: 'canopy-leaf', level: process.env.LOG_LEVEL ?? 'warn' });
   const listen = opts.listen ?? '127.0.0.1:0';
+  const metrics = createLeafMetrics(opts.id);
   const storeOpts = {
+    onWalSync: (seconds: number) => metrics.walFsyncSeconds.observe(seconds),
     oooWindowMs: opts.oooWindowMs ?? DEFAULT_OOO_WINDOW_MS,
     logger,
     ...(opts.chunkSamples !== undefined ? { chunkSamples: opts.chunkSamples } : {}),
@@ -93,7 +95,6 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
     ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
   };
   const store = opts.dataDir !== undefined ? await LeafStore.open(opts.dataDir, opts.targetLabels, storeOpts) : new LeafStore(opts.targetLabels, storeOpts);
-  const metrics = createLeafMetrics(opts.id);
   registerStorageMetrics(metrics.registry, () => store.storageStats());
   if (opts.dataDir !== undefined) {
     const st = store.storageStats();

@@ -41,6 +41,8 @@ export interface LeafStoreOptions {
   blockMs?: number;
   /** Durable mode only: WAL fsync policy (default 'always'). */
   fsync?: FsyncPolicy;
+  /** Durable mode only: observer of every WAL fdatasync's duration, seconds. */
+  onWalSync?: (seconds: number) => void;
   /** Durable mode only: blocks older than this before the newest sample are dropped. */
   retentionMs?: number;
   /** Durable mode only: automatic snapshot after this much WAL (default 64 MiB). */
@@ -82,6 +84,7 @@ export class LeafStore implements SeriesReader {
       ...(opts.chunkSamples !== undefined ? { chunkSamples: opts.chunkSamples } : {}),
       ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
       ...(opts.fsync !== undefined ? { fsync: opts.fsync } : {}),
+      ...(opts.onWalSync ? { onWalSync: opts.onWalSync } : {}),
       ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
       ...(opts.snapshotEveryWalBytes !== undefined ? { snapshotEveryWalBytes: opts.snapshotEveryWalBytes } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),

@@ -39,6 +39,8 @@ import { WalWriter, type FsyncPolicy } from './wal-writer.js';
 export interface StoreOptions {
   /** WAL fsync policy (default 'always'). */
   fsync?: FsyncPolicy;
+  /** Called with the duration of every WAL fdatasync, in seconds. */
+  onWalSync?: (seconds: number) => void;
   /** WAL segment size (default 64 MiB). */
   segmentBytes?: number;
   /** Samples per sealed chunk (default 240: one hour at 15 s). */
@@ -170,7 +172,7 @@ export class DurableSeriesStore {
     s.loadBlocks(dir);
     const fromSegment = s.loadSnapshot(dir);
     s.replay = replayWal(path.join(dir, WAL_DIR), fromSegment, (type, body) => s.applyWalFrame(type, body), s.logger);
-    s.wal = await WalWriter.open(path.join(dir, WAL_DIR), s.replay.nextSegment, { fsync: opts.fsync, segmentBytes: opts.segmentBytes, logger: s.logger });
+    s.wal = await WalWriter.open(path.join(dir, WAL_DIR), s.replay.nextSegment, { fsync: opts.fsync, segmentBytes: opts.segmentBytes, logger: s.logger, ...(opts.onWalSync ? { onSync: opts.onWalSync } : {}) });
     s.walQueue = new WalCommitQueue(s.wal);
     s.logger.info({ dir, ms: Math.round(performance.now() - started), series: s.byId.size, blocks: s.blocks.length, walFrames: s.replay.frames, tornTails: s.replay.tornTails, corruptions: s.replay.corruptions }, 'store opened');
     return s;

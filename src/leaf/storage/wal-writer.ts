@@ -23,6 +23,8 @@ export interface WalWriterOptions {
   segmentBytes?: number;
   fsync?: FsyncPolicy;
   logger?: Logger;
+  /** Called with the duration of every WAL fdatasync, in seconds (for the fsync latency metric). */
+  onSync?: (seconds: number) => void;
 }
 
 const writev = promisify(fs.writev);
@@ -57,11 +59,13 @@ export class WalWriter {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly counters = { bytesWritten: 0, writes: 0, syncs: 0 };
+  private readonly onSync: ((seconds: number) => void) | undefined;
 
   private constructor(private readonly walDir: string, firstSegment: number, opts: WalWriterOptions) {
     this.seg = firstSegment;
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.policy = opts.fsync ?? 'always';
+    this.onSync = opts.onSync;
   }
 
   /** Opens a fresh segment `firstSegment` (it must not exist yet). */
@@ -177,8 +181,10 @@ export class WalWriter {
   private async sync(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
+    const started = performance.now();
     await fdatasync(this.fd);
     this.counters.syncs++;
+    this.onSync?.((performance.now() - started) / 1000);
   }
 
   /** Interval policy tick: sync now when idle, else ask the write loop to (never concurrently). */
