@@ -2,52 +2,18 @@
  * Duration expressions and time modifiers: offset, `@`, subquery grids. Shared by the prefetch
  * walk and evaluation so both see exactly the same sample windows.
  */
-import type { AtModifier, DurationExpr, SubqueryExpr } from '../promql/index.js';
+import { evalDurationSeconds, type AtModifier, type DurationExpr, type SubqueryExpr } from '../promql/index.js';
 import type { EvalContext } from './types.js';
 
 type TimeCtx = Pick<EvalContext, 'startMs' | 'endMs' | 'stepMs'>;
 
-/** Evaluates a duration expression (seconds arithmetic, as Prometheus) to integer ms. */
+/**
+ * Evaluates a duration expression (seconds arithmetic, as Prometheus) to integer ms. Division or
+ * modulo by zero is not an error here: it yields ±Inf/NaN (IEEE), as it always has in the engine.
+ */
 export function durationMs(d: DurationExpr | undefined, ctx: TimeCtx): number {
   if (!d) return 0;
-  return Math.round(durationSeconds(d, ctx) * 1000);
-}
-
-function durationSeconds(d: DurationExpr, ctx: TimeCtx): number {
-  switch (d.kind) {
-    case 'DurationNumber':
-      return d.seconds;
-    case 'DurationStep':
-      return ctx.stepMs / 1000;
-    case 'DurationRange':
-      return (ctx.endMs - ctx.startMs) / 1000;
-    case 'DurationUnary':
-      return d.op === '-' ? -durationSeconds(d.expr, ctx) : durationSeconds(d.expr, ctx);
-    case 'DurationMinMax': {
-      const a = durationSeconds(d.args[0], ctx);
-      const b = durationSeconds(d.args[1], ctx);
-      return d.fn === 'min_of' ? Math.min(a, b) : Math.max(a, b);
-    }
-    case 'DurationBinary': {
-      const a = durationSeconds(d.lhs, ctx);
-      const b = durationSeconds(d.rhs, ctx);
-      switch (d.op) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        case '/':
-          return a / b;
-        case '%':
-          return a % b;
-        case '^':
-          return Math.pow(a, b);
-      }
-    }
-  }
-  return NaN;
+  return Math.round(evalDurationSeconds(d, { stepMs: ctx.stepMs, startMs: ctx.startMs, endMs: ctx.endMs, divisionByZero: 'ieee' }) * 1000);
 }
 
 export function atMs(at: AtModifier | undefined, ctx: TimeCtx): number | undefined {

@@ -87,6 +87,11 @@ export interface DurationContext {
   stepMs: number;
   startMs?: number;
   endMs?: number;
+  /**
+   * How `x / 0` and `x % 0` evaluate: 'error' (default) throws InvalidArgumentError, as
+   * Prometheus does; 'ieee' gives ±Inf/NaN (the engine, which does not reject them at run time).
+   */
+  divisionByZero?: 'error' | 'ieee';
 }
 
 /**
@@ -121,10 +126,10 @@ export function evalDurationSeconds(d: DurationExpr, ctx: DurationContext): numb
         case '*':
           return a * b;
         case '/':
-          if (b === 0) throw new InvalidArgumentError('division by zero');
+          if (b === 0 && ctx.divisionByZero !== 'ieee') throw new InvalidArgumentError('division by zero');
           return a / b;
         case '%':
-          if (b === 0) throw new InvalidArgumentError('modulo by zero');
+          if (b === 0 && ctx.divisionByZero !== 'ieee') throw new InvalidArgumentError('modulo by zero');
           return a % b;
         case '^':
           return Math.pow(a, b);
