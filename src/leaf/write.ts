@@ -6,16 +6,8 @@
  * in the leaf's metrics. Request-level failures (invalid tenant, empty request) and requests in
  * which nothing at all was valid fail with INVALID_ARGUMENT, the rejections in the error detail.
  */
-import {
-  DEFAULT_TENANT,
-  formatLabels,
-  InvalidArgumentError,
-  validateLabels,
-  normalizeLabels,
-  validateTenant,
-  type Label,
-  type Labels,
-} from '../model/index.js';
+import { InvalidArgumentError, normalizeLabels, type Label, type Labels } from '../model/index.js';
+import { checkWriteSeries, noValidSeriesError, rejectedSeriesText, resolveTenant, type WriteRejection } from '../rpc/index.js';
 import type { LeafMetrics } from './metrics.js';
 import type { LeafStore } from './store.js';
 
@@ -26,14 +18,7 @@ export interface WriteSeries {
   readonly v: ArrayLike<number>;
 }
 
-/** Mirrors the Rejection message of types.proto. */
-export interface WriteRejection {
-  seriesIndex: number;
-  series: string;
-  reason: string;
-  message: string;
-  rejectedSamples: number;
-}
+export { resolveTenant, type WriteRejection };
 
 export interface WriteResult {
   acceptedSeries: number;
@@ -42,42 +27,33 @@ export interface WriteResult {
   rejections: WriteRejection[];
 }
 
-/** Normalises the tenant of a request: '' → default; invalid → InvalidArgumentError. */
-export function resolveTenant(tenant: string | undefined): string {
-  const t = tenant === undefined || tenant === '' ? DEFAULT_TENANT : tenant;
-  const bad = validateTenant(t);
-  if (bad !== undefined) throw new InvalidArgumentError(`invalid tenant: ${bad}`);
-  return t;
-}
-
 export function applyWrite(store: LeafStore, metrics: LeafMetrics | undefined, tenantIn: string, series: readonly WriteSeries[]): WriteResult {
   const tenant = resolveTenant(tenantIn);
   if (series.length === 0) throw new InvalidArgumentError('empty write request');
   const res: WriteResult = { acceptedSeries: 0, acceptedSamples: 0, rejectedSamples: 0, rejections: [] };
-  const reject = (i: number, labels: Labels, reason: string, message: string, count: number): void => {
-    res.rejections.push({ seriesIndex: i, series: safeFormat(labels), reason, message, rejectedSamples: count });
-    res.rejectedSamples += count;
-    metrics?.rejectedSamples.inc({ reason }, count);
-    metrics?.rejectedSeries.inc({ reason });
+  const reject = (r: WriteRejection): void => {
+    res.rejections.push(r);
+    res.rejectedSamples += r.rejectedSamples;
+    metrics?.rejectedSamples.inc({ reason: r.reason }, r.rejectedSamples);
+    metrics?.rejectedSeries.inc({ reason: r.reason });
   };
 
   for (let i = 0; i < series.length; i++) {
     const s = series[i]!;
     const labels = sortedLabels(s.labels);
     const n = s.t.length;
-    const badLabels = validateLabels(labels);
-    if (badLabels !== undefined) {
-      reject(i, labels, 'invalid_labels', badLabels, n);
-      continue;
-    }
-    if (s.v.length !== n) {
-      reject(i, labels, 'mismatched_lengths', `${n} timestamps but ${s.v.length} values`, Math.max(n, s.v.length));
+    // Timestamps are checked per sample by the store (negative, out of order, too old).
+    const bad = checkWriteSeries(i, labels, s.t, s.v);
+    if (bad) {
+      reject(bad);
       continue;
     }
     if (n === 0) continue;
     const out = store.append(tenant, labels, s.t, s.v);
     const accepted = out.appended + out.ignored;
-    if (out.rejected) for (const [reason, r] of out.rejected) reject(i, labels, reason, r.message, r.count);
+    if (out.rejected) {
+      for (const [reason, r] of out.rejected) reject({ seriesIndex: i, series: rejectedSeriesText(labels), reason, message: r.message, rejectedSamples: r.count });
+    }
     if (accepted > 0) {
       res.acceptedSeries++;
       res.acceptedSamples += accepted;
@@ -87,9 +63,7 @@ export function applyWrite(store: LeafStore, metrics: LeafMetrics | undefined, t
 
   if (res.acceptedSeries === 0) {
     if (res.rejections.length === 0) throw new InvalidArgumentError('empty write request');
-    const reasons = res.rejections.slice(0, 5).map((r) => `series ${r.seriesIndex} ${r.series}: ${r.reason}: ${r.message}`);
-    const more = res.rejections.length > 5 ? ` (and ${res.rejections.length - 5} more)` : '';
-    throw new InvalidArgumentError(`no valid series in write request: ${reasons.join('; ')}${more}`, { rejections: res.rejections });
+    throw noValidSeriesError(res.rejections);
   }
   return res;
 }
@@ -101,9 +75,4 @@ function sortedLabels(labels: readonly Label[]): Labels {
     if (labels[i]!.name < labels[i - 1]!.name) return normalizeLabels(labels);
   }
   return labels;
-}
-
-function safeFormat(labels: Labels): string {
-  const s = formatLabels(labels);
-  return s.length > 512 ? s.slice(0, 509) + '…' : s;
 }

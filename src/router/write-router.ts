@@ -9,18 +9,16 @@
  * deterministic answer (the replica "has" the write), not a replica failure.
  */
 import type { Logger } from 'pino';
+import { InvalidArgumentError, UnavailableError, normalizeLabels, type Label, type Labels } from '../model/index.js';
 import {
-  DEFAULT_TENANT,
-  formatLabels,
-  InvalidArgumentError,
-  UnavailableError,
-  validateLabels,
-  normalizeLabels,
-  validateTenant,
-  type Label,
-  type Labels,
-} from '../model/index.js';
-import { fromServiceError, type TimeSeriesIn } from '../rpc/index.js';
+  checkWriteSeries,
+  fromServiceError,
+  noValidSeriesError,
+  rejectedSeriesText,
+  resolveTenant,
+  type TimeSeriesIn,
+  type WriteRejection,
+} from '../rpc/index.js';
 import { quorumReached, writeReplicas, type RangeAssignment } from '../shard/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Topology } from './topology.js';
@@ -32,13 +30,7 @@ export interface WriteSeriesIn {
   readonly v: ArrayLike<number>;
 }
 
-export interface RejectionOut {
-  seriesIndex: number;
-  series: string;
-  reason: string;
-  message: string;
-  rejectedSamples: number;
-}
+export type RejectionOut = WriteRejection;
 
 export interface WriteResult {
   acceptedSeries: number;
@@ -56,12 +48,7 @@ export interface WriteRouterDeps {
   leafTimeoutMs: number;
 }
 
-export function resolveTenant(tenant: string | undefined): string {
-  const t = tenant === undefined || tenant === '' ? DEFAULT_TENANT : tenant;
-  const bad = validateTenant(t);
-  if (bad !== undefined) throw new InvalidArgumentError(`invalid tenant: ${bad}`);
-  return t;
-}
+export { resolveTenant };
 
 /** What one replica did with one series. */
 interface ReplicaOutcome {
@@ -96,26 +83,17 @@ export async function routeWrite(deps: WriteRouterDeps, tenantIn: string, input:
     const labels = normalizeLabels(s.labels);
     labelsOf[i] = labels;
     const n = s.t.length;
-    const bad = validateLabels(labels);
-    if (bad !== undefined) {
-      reject({ seriesIndex: i, series: safeFormat(labels), reason: 'invalid_labels', message: bad, rejectedSamples: n });
-      continue;
-    }
-    if (s.v.length !== n) {
-      reject({ seriesIndex: i, series: safeFormat(labels), reason: 'mismatched_lengths', message: `${n} timestamps but ${s.v.length} values`, rejectedSamples: Math.max(n, s.v.length) });
-      continue;
-    }
     // The leaf wire carries int64 ms: a timestamp that is not a safe integer cannot even be sent
     // (in-process callers such as an HTTP ingest path may hand us one). Finer checks (negative,
     // out of order, too old) are the leaf's, per sample.
-    const badT = firstUnsafeTimestamp(s.t);
-    if (badT >= 0) {
-      reject({ seriesIndex: i, series: safeFormat(labels), reason: 'invalid_timestamp', message: `sample ${badT}: timestamp ${s.t[badT]} is not an integer number of milliseconds`, rejectedSamples: n });
+    const bad = checkWriteSeries(i, labels, s.t, s.v, { integerTimestamps: true });
+    if (bad) {
+      reject(bad);
       continue;
     }
     const range = table.rangeOf(topology.encoder.keyOf(tenant, labels));
     if (!range || range.replicas.length === 0) {
-      reject({ seriesIndex: i, series: safeFormat(labels), reason: 'unknown_range', message: 'no range (or no replica) holds the target key of this series', rejectedSamples: n });
+      reject({ seriesIndex: i, series: rejectedSeriesText(labels), reason: 'unknown_range', message: 'no range (or no replica) holds the target key of this series', rejectedSamples: n });
       continue;
     }
     valid++;
@@ -187,7 +165,7 @@ export async function routeWrite(deps: WriteRouterDeps, tenantIn: string, input:
     for (const x of range.replicas) if (outcomes.has(x.leafId)) succeeded.add(x.leafId);
     if (!quorumReached(range, succeeded)) {
       const errs = writeReplicas(range).map((id) => `${id}: ${failures.get(id) ?? 'ok'}`);
-      reject({ seriesIndex: i, series: safeFormat(labelsOf[i]!), reason: 'replica_failure', message: `range ${range.id}: no quorum of replicas has the write (${errs.join('; ')})`, rejectedSamples: n });
+      reject({ seriesIndex: i, series: rejectedSeriesText(labelsOf[i]!), reason: 'replica_failure', message: `range ${range.id}: no quorum of replicas has the write (${errs.join('; ')})`, rejectedSamples: n });
       replicaFailures++;
       continue;
     }
@@ -216,7 +194,7 @@ export async function routeWrite(deps: WriteRouterDeps, tenantIn: string, input:
     if (replicaFailures > 0) {
       throw new UnavailableError(`write failed: no replica quorum for ${replicaFailures} series (${res.replicaErrors.join('; ')})`, { rejections: res.rejections, replicaErrors: res.replicaErrors });
     }
-    throw describeRejections(res.rejections);
+    throw noValidSeriesError(res.rejections);
   }
   return res;
 }
@@ -226,21 +204,5 @@ function noValidSeries(rejections: RejectionOut[], metrics: GatewayMetrics): Inv
     metrics.writeRejectedSeries.inc({ reason: r.reason });
     metrics.writeRejectedSamples.inc({ reason: r.reason }, r.rejectedSamples);
   }
-  return describeRejections(rejections);
-}
-
-function describeRejections(rejections: RejectionOut[]): InvalidArgumentError {
-  const reasons = rejections.slice(0, 5).map((r) => `series ${r.seriesIndex} ${r.series}: ${r.reason}: ${r.message}`);
-  const more = rejections.length > 5 ? ` (and ${rejections.length - 5} more)` : '';
-  return new InvalidArgumentError(`no valid series in write request: ${reasons.join('; ')}${more}`, { rejections });
-}
-
-function firstUnsafeTimestamp(t: ArrayLike<number>): number {
-  for (let i = 0; i < t.length; i++) if (!Number.isSafeInteger(t[i])) return i;
-  return -1;
-}
-
-function safeFormat(labels: Labels): string {
-  const s = formatLabels(labels);
-  return s.length > 512 ? s.slice(0, 509) + '…' : s;
+  return noValidSeriesError(rejections);
 }

@@ -4,3 +4,4 @@ export * from './status.js';
 export * from './arrow-series.js';
 export * from './leaf-client.js';
 export * from './write-wire.js';
+export * from './write-validation.js';
