@@ -52,8 +52,11 @@ export async function streamSeries(call: ExecuteCall, series: readonly Series[],
   return !call.cancelled;
 }
 
-/** Writes one frame, waiting for the peer to drain when the stream's buffer is full. */
-export async function writeFrame(call: ExecuteCall, frame: ExecuteFrame): Promise<boolean> {
+/**
+ * Writes one frame of any server stream (Execute, Transfer), waiting for the peer to drain when
+ * the stream's buffer is full. Resolves false when the call was cancelled.
+ */
+export async function writeFrame<Req, Frame>(call: grpc.ServerWritableStream<Req, Frame>, frame: Frame): Promise<boolean> {
   if (call.cancelled) return false;
   if (call.write(frame)) return true;
   await new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import type { KeySpan } from '../model/index.js';
 import { canopyProto, SERVER_OPTIONS } from '../rpc/proto.js';
-import { decodeWriteRequest } from '../rpc/write-wire.js';
+import { shutdownServer, withWireWriteDecoder } from '../rpc/server-helpers.js';
 import { startLeafHttp, type LeafHttpHandle } from './http-metrics.js';
 import { createLeafMetrics, registerStorageMetrics, type LeafMetrics } from './metrics.js';
 import { leafService } from './service.js';
@@ -177,16 +177,7 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
     stop() {
       if (snapshotTimer) clearInterval(snapshotTimer);
       endHintStreams(store.hints);
-      stopped ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      })
+      stopped ??= shutdownServer(server)
         .then(() => http?.stop())
         .then(() => store.close());
       return stopped;
@@ -200,18 +191,5 @@ export async function startLeaf(opts: LeafOptions): Promise<LeafHandle> {
  * A malformed request decodes to `{ decodeError }`, answered INVALID_ARGUMENT by the handler.
  */
 function leafServiceDefinition(): grpc.ServiceDefinition {
-  const base = canopyProto().Leaf.service;
-  return {
-    ...base,
-    Write: {
-      ...base.Write,
-      requestDeserialize: (b: Buffer) => {
-        try {
-          return decodeWriteRequest(b);
-        } catch (e) {
-          return { tenant: '', series: [], decodeError: e instanceof Error ? e.message : String(e) };
-        }
-      },
-    },
-  };
+  return withWireWriteDecoder(canopyProto().Leaf.service);
 }

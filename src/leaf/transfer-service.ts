@@ -11,6 +11,7 @@ import { toServiceError } from '../rpc/status.js';
 import type { TransferFrame } from '../rpc/gen/canopy/v1/TransferFrame.js';
 import type { TransferRequest__Output } from '../rpc/gen/canopy/v1/TransferRequest.js';
 import type { LeafStore } from './store.js';
+import { writeFrame as write } from './execute-stream.js';
 import { pullRange } from './transfer-pull.js';
 import { decodeCursor, encodeCursor, transferChunks } from './transfer-source.js';
 
@@ -81,21 +82,4 @@ async function pull(store: LeafStore, logger: Logger, call: TransferCall): Promi
     },
   });
   await write(call, { cursor: p.cursor, series: p.series, samples: p.samples, mergedSamples: p.merged, done: true });
-}
-
-async function write(call: TransferCall, frame: TransferFrame): Promise<boolean> {
-  if (call.cancelled) return false;
-  if (call.write(frame)) return true;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      call.off('cancelled', done);
-      call.off('close', done);
-      resolve();
-    };
-    call.on('drain', done);
-    call.on('cancelled', done);
-    call.on('close', done);
-  });
-  return !call.cancelled;
 }

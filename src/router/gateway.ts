@@ -15,7 +15,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { gatewayBackend, startHttpServer, type HttpServerHandle } from '../http/index.js';
-import { canopyProto, decodeWriteRequest, LOADER_OPTIONS, SERVER_OPTIONS, type WireWriteRequest } from '../rpc/index.js';
+import { canopyProto, LOADER_OPTIONS, SERVER_OPTIONS, shutdownServer, withWireWriteDecoder, type DecodedWrite } from '../rpc/index.js';
 import { InvalidArgumentError } from '../model/index.js';
 import type { AssignmentStore } from '../shard/index.js';
 import { adminService } from './admin-service.js';
@@ -138,16 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     registry: metrics.registry,
     stop() {
       health.setStatus('', 'NOT_SERVING');
-      stopped ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      })
+      stopped ??= shutdownServer(server)
         .then(() => http?.stop())
         .finally(() => {
           reliability.close();
@@ -164,26 +155,11 @@ function publicPackageDefinition(): protoLoader.PackageDefinition {
   return protoLoader.loadSync(['canopy/v1/query.proto', 'canopy/v1/write.proto', 'canopy/v1/admin.proto'], LOADER_OPTIONS);
 }
 
-type DecodedWrite = WireWriteRequest & { decodeError?: string };
-
 /**
  * The Write service with requests decoded by the hand-written codec (src/rpc/write-wire.ts):
  * sample columns arrive as Float64Arrays with stale-marker NaN payloads intact, which protobufjs
  * would canonicalise. A malformed request decodes to `{ decodeError }`.
  */
 function writeServiceDefinition(): grpc.ServiceDefinition {
-  const base = canopyProto().Write.service;
-  return {
-    ...base,
-    Write: {
-      ...base.Write,
-      requestDeserialize: (b: Buffer): DecodedWrite => {
-        try {
-          return decodeWriteRequest(b);
-        } catch (e) {
-          return { tenant: '', series: [], decodeError: e instanceof Error ? e.message : String(e) };
-        }
-      },
-    },
-  };
+  return withWireWriteDecoder(canopyProto().Write.service);
 }

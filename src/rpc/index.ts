@@ -5,3 +5,4 @@ export * from './arrow-series.js';
 export * from './leaf-client.js';
 export * from './write-wire.js';
 export * from './write-validation.js';
+export * from './server-helpers.js';
