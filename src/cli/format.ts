@@ -2,36 +2,15 @@
  * Output formatting for query results: the Prometheus HTTP API `data` object (plus `health`) for
  * `--json`, and readable tables otherwise.
  */
+import { formatValue as formatPromValue } from '../http/index.js';
 import { formatLabels, type Labels } from '../model/index.js';
 import type { QueryResponse } from './client.js';
 import type { QueryHealth__Output } from '../rpc/gen/canopy/v1/QueryHealth.js';
 
 type Label = { name: string; value: string };
 
-/**
- * A float as Prometheus prints sample values (Go `strconv.FormatFloat(v, 'f', -1, 64)`):
- * shortest round-trip digits, never exponent notation; NaN, +Inf, -Inf spelled out.
- */
-export function formatPromValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  const s = String(v);
-  const e = s.indexOf('e');
-  if (e < 0) return s;
-  // Expand d.ddde±x into plain decimal digits.
-  const neg = s.startsWith('-');
-  const mant = s.slice(neg ? 1 : 0, e);
-  const exp = Number(s.slice(e + 1));
-  const dot = mant.indexOf('.');
-  const digits = mant.replace('.', '');
-  const intLen = (dot < 0 ? mant.length : dot) + exp;
-  let out: string;
-  if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
-  else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
-  else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
-  return (neg ? '-' : '') + out;
-}
+/** Sample values as Prometheus prints them; one implementation, shared with the HTTP API. */
+export { formatPromValue };
 
 /** Prometheus JSON timestamps: unix seconds as a number (ms precision). */
 function promTime(ms: number): number {

@@ -11,7 +11,11 @@
 import type { QueryValue } from '../engine/index.js';
 import { CanopyError, type Labels, type PromErrorType } from '../model/index.js';
 
-/** A float as Prometheus prints sample values. */
+/**
+ * A float as Prometheus prints sample values (Go `strconv.FormatFloat(v, 'f', -1, 64)`):
+ * shortest round-trip digits, never exponent notation; NaN, +Inf, -Inf spelled out. Also the
+ * CLI's `formatPromValue`.
+ */
 export function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
@@ -19,6 +23,7 @@ export function formatValue(v: number): string {
   const s = String(v);
   const e = s.indexOf('e');
   if (e < 0) return s;
+  // Expand d.ddde±x into plain decimal digits.
   const neg = s.startsWith('-');
   const mant = s.slice(neg ? 1 : 0, e);
   const exp = Number(s.slice(e + 1));
