@@ -9,6 +9,7 @@ import { MSG } from './annotations.js';
 import { formatFloatF } from './format-float.js';
 import { AvgAccumulator, MaxAccumulator, MinAccumulator, quantile, SumAccumulator, VarianceAccumulator } from './kernels/index.js';
 import { ratioHash } from './label-hash.js';
+import { isValidLabelName } from './eval-label-functions.js';
 import type { EvalContext, ScalarValue, StringValue, VectorValue, VSeries } from './types.js';
 
 interface Grouped {
@@ -198,24 +199,6 @@ function countValues(e: AggregateExpr, series: readonly VSeries[], label: string
     }
   }
   return { kind: 'vector', series: out };
-}
-
-function isValidLabelName(s: string): boolean {
-  if (s === '') return false;
-  // Lone surrogates stand in for invalid UTF-8 (e.g. the parser's rendering of "\xc5").
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0xfffd) return false;
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = s.charCodeAt(i + 1);
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-      return false;
-    }
-  }
-  return true;
 }
 
 function selectK(ctx: EvalContext, e: AggregateExpr, series: readonly VSeries[], param: Float64Array, n: number): VectorValue {

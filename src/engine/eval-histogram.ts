@@ -28,6 +28,20 @@ interface BucketGroup {
   dropName: boolean;
 }
 
+/**
+ * Gathers the group's buckets present at step i into ubs/counts (upper bounds and counts, in
+ * member order) and returns how many there are. Shared by histogram_quantile and _fraction.
+ */
+function bucketsAt(g: BucketGroup, i: number, ubs: Float64Array, counts: Float64Array): number {
+  let m = 0;
+  for (const b of g.members) {
+    if (!b.s.p[i]) continue;
+    ubs[m] = b.ub;
+    counts[m++] = b.s.v[i]!;
+  }
+  return m;
+}
+
 function groupBuckets(ctx: EvalContext, vec: VectorValue): BucketGroup[] {
   const groups = new Map<string, BucketGroup>();
   const out: BucketGroup[] = [];
@@ -92,12 +106,7 @@ function evalHistogramQuantileGroups(ctx: EvalContext, q: ScalarValue, groups: B
     const p = new Uint8Array(n);
     let any = false;
     for (let i = 0; i < n; i++) {
-      let m = 0;
-      for (const b of g.members) {
-        if (!b.s.p[i]) continue;
-        ubs[m] = b.ub;
-        counts[m++] = b.s.v[i]!;
-      }
+      const m = bucketsAt(g, i, ubs, counts);
       if (m === 0) continue;
       const r = histogramQuantile(q.v[i]!, ubs, counts, m);
       if (r.forcedMonotonicity) ctx.annotations.info(MSG.forcedMonotonicity(g.name));
@@ -120,12 +129,7 @@ export function evalHistogramFraction(ctx: EvalContext, lower: ScalarValue, uppe
     const p = new Uint8Array(n);
     let any = false;
     for (let i = 0; i < n; i++) {
-      let m = 0;
-      for (const b of g.members) {
-        if (!b.s.p[i]) continue;
-        ubs[m] = b.ub;
-        counts[m++] = b.s.v[i]!;
-      }
+      const m = bucketsAt(g, i, ubs, counts);
       if (m === 0) continue;
       v[i] = histogramFraction(lower.v[i]!, upper.v[i]!, ubs, counts, m);
       p[i] = 1;

@@ -3,7 +3,12 @@ import { compareLabels, compileAnchoredRegex, ExecutionError, getLabel, METRIC_N
 import { mergeSameLabels } from './series-ops.js';
 import type { VectorValue, VSeries } from './types.js';
 
-function isValidLabelName(s: string): boolean {
+/**
+ * Whether a label name is valid UTF-8 and non-empty (Prometheus's UTF-8 label names). Lone
+ * surrogates stand in for invalid UTF-8 (e.g. the parser's rendering of "\xc5"). Also used by
+ * count_values.
+ */
+export function isValidLabelName(s: string): boolean {
   if (s === '') return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
