@@ -9,13 +9,15 @@
  *   Sample         { double value = 1; int64 timestamp = 2; }
  *   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
  *
- * A hand-written decoder (as src/rpc/write-wire.ts): sample values are copied byte for byte into
- * a Float64Array, so the stale marker (NaN with payload 2, which Prometheus sends when a series
- * disappears) arrives intact; protobufjs would canonicalise it. No object per sample.
+ * A hand-written decoder (as src/rpc/write-wire.ts, on the primitives of src/rpc/pb-wire.ts):
+ * sample values are copied byte for byte into a Float64Array, so the stale marker (NaN with
+ * payload 2, which Prometheus sends when a series disappears) arrives intact; protobufjs would
+ * canonicalise it. No object per sample.
  * Exemplars are skipped; native histograms are counted so the receiver can reject them.
  */
 import { compress, uncompress } from 'snappyjs';
 import { InvalidArgumentError, type Label } from '../model/index.js';
+import { decodeLabel, decodeLabelText, doubleBytes, PbReader, PbWriter, WT_FIXED64, WT_LEN, WT_VARINT } from '../rpc/index.js';
 
 export interface RemoteSeries {
   labels: Label[];
@@ -48,76 +50,9 @@ function malformed(what: string): InvalidArgumentError {
   return new InvalidArgumentError(`malformed remote write request: ${what}`);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const utf8lax = new TextDecoder('utf-8', { fatal: false });
-
 /** Invalid UTF-8 is kept visible (replacement chars + a lone surrogate) so validation rejects that series only. */
 function text(buf: Uint8Array, a: number, b: number): string {
-  const bytes = buf.subarray(a, b);
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return utf8lax.decode(bytes) + '\ud800';
-  }
-}
-
-class Reader {
-  pos: number;
-  end: number;
-  constructor(
-    readonly buf: Uint8Array,
-    start: number,
-    end: number,
-  ) {
-    this.pos = start;
-    this.end = end;
-  }
-  /** Re-aims the reader at another span of the same buffer (one reader for all samples). */
-  reset(start: number, end: number): void {
-    this.pos = start;
-    this.end = end;
-  }
-  varint(): number {
-    let x = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw malformed('truncated varint');
-      const b = this.buf[this.pos++]!;
-      if (i < 7) {
-        x += (b & 0x7f) * mul;
-        mul *= 0x80;
-        if (b < 0x80) return x;
-      } else {
-        // Beyond 49 bits (e.g. negative int64 timestamps): finish exactly with BigInt.
-        let big = BigInt(x) + (BigInt(b & 0x7f) << BigInt(7 * i));
-        let shift = BigInt(7 * (i + 1));
-        let c = b;
-        while (c >= 0x80) {
-          if (this.pos >= this.end) throw malformed('truncated varint');
-          c = this.buf[this.pos++]!;
-          big += BigInt(c & 0x7f) << shift;
-          shift += 7n;
-        }
-        return Number(BigInt.asIntN(64, big));
-      }
-    }
-    throw malformed('varint longer than 10 bytes');
-  }
-  span(): [number, number] {
-    const len = this.varint();
-    const a = this.pos;
-    if (a + len > this.end) throw malformed('length-delimited field overruns its message');
-    this.pos = a + len;
-    return [a, a + len];
-  }
-  skip(wt: number): void {
-    if (wt === 0) this.varint();
-    else if (wt === 2) this.span();
-    else if (wt === 1 || wt === 5) {
-      this.pos += wt === 1 ? 8 : 4;
-      if (this.pos > this.end) throw malformed('truncated field');
-    } else throw malformed(`unsupported wire type ${wt}`);
-  }
+  return decodeLabelText(buf.subarray(a, b));
 }
 
 /** Decompresses and decodes a remote write body. Throws InvalidArgumentError (→ HTTP 400). */
@@ -133,25 +68,25 @@ export function decodeRemoteWrite(body: Uint8Array): RemoteWriteRequest {
 
 /** Decodes an uncompressed `prometheus.WriteRequest`. */
 export function decodeWriteRequestProto(buf: Uint8Array): RemoteWriteRequest {
-  const r = new Reader(buf, 0, buf.length);
+  const r = new PbReader(buf, 0, buf.length, malformed);
   const out: RemoteWriteRequest = { series: [], metadata: [] };
   while (r.pos < r.end) {
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wt = tag & 7;
-    if (field === 1 && wt === 2) {
-      const [a, b] = r.span();
-      out.series.push(decodeSeries(buf, a, b));
-    } else if (field === 3 && wt === 2) {
-      const [a, b] = r.span();
-      out.metadata.push(decodeMetadata(buf, a, b));
+    if (field === 1 && wt === WT_LEN) {
+      const [a, b] = r.lengthDelimited();
+      out.series.push(decodeSeries(r.sub(a, b)));
+    } else if (field === 3 && wt === WT_LEN) {
+      const [a, b] = r.lengthDelimited();
+      out.metadata.push(decodeMetadata(r.sub(a, b)));
     } else r.skip(wt);
   }
   return out;
 }
 
-function decodeSeries(buf: Uint8Array, start: number, end: number): RemoteSeries {
-  const r = new Reader(buf, start, end);
+function decodeSeries(r: PbReader): RemoteSeries {
+  const buf = r.buf;
   const labels: Label[] = [];
   const samples: number[] = []; // [start, end) spans of Sample messages
   let histograms = 0;
@@ -159,14 +94,14 @@ function decodeSeries(buf: Uint8Array, start: number, end: number): RemoteSeries
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wt = tag & 7;
-    if (field === 1 && wt === 2) {
-      const [a, b] = r.span();
-      labels.push(decodeLabel(buf, a, b));
-    } else if (field === 2 && wt === 2) {
-      const [a, b] = r.span();
+    if (field === 1 && wt === WT_LEN) {
+      const [a, b] = r.lengthDelimited();
+      labels.push(decodeLabel(r, a, b));
+    } else if (field === 2 && wt === WT_LEN) {
+      const [a, b] = r.lengthDelimited();
       samples.push(a, b);
-    } else if (field === 4 && wt === 2) {
-      r.span();
+    } else if (field === 4 && wt === WT_LEN) {
+      r.lengthDelimited();
       histograms++;
     } else r.skip(wt);
   }
@@ -174,7 +109,7 @@ function decodeSeries(buf: Uint8Array, start: number, end: number): RemoteSeries
   const t = new Float64Array(n);
   const v = new Float64Array(n);
   const vb = new Uint8Array(v.buffer);
-  const sr = new Reader(buf, 0, 0);
+  const sr = r.sub(0, 0);
   for (let i = 0; i < n; i++) {
     const a = samples[2 * i]!;
     const b = samples[2 * i + 1]!;
@@ -190,11 +125,11 @@ function decodeSeries(buf: Uint8Array, start: number, end: number): RemoteSeries
       const tag = sr.varint();
       const field = Math.floor(tag / 8);
       const wt = tag & 7;
-      if (field === 1 && wt === 1) {
+      if (field === 1 && wt === WT_FIXED64) {
         if (sr.pos + 8 > sr.end) throw malformed('truncated sample value');
         vb.set(buf.subarray(sr.pos, sr.pos + 8), i * 8); // raw bytes: NaN payloads preserved
         sr.pos += 8;
-      } else if (field === 2 && wt === 0) {
+      } else if (field === 2 && wt === WT_VARINT) {
         t[i] = sr.varint();
       } else sr.skip(wt);
     }
@@ -202,33 +137,16 @@ function decodeSeries(buf: Uint8Array, start: number, end: number): RemoteSeries
   return { labels, t, v, histograms };
 }
 
-function decodeLabel(buf: Uint8Array, start: number, end: number): Label {
-  const r = new Reader(buf, start, end);
-  let name = '';
-  let value = '';
-  while (r.pos < r.end) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wt = tag & 7;
-    if ((field === 1 || field === 2) && wt === 2) {
-      const [a, b] = r.span();
-      if (field === 1) name = text(buf, a, b);
-      else value = text(buf, a, b);
-    } else r.skip(wt);
-  }
-  return { name, value };
-}
-
-function decodeMetadata(buf: Uint8Array, start: number, end: number): RemoteMetadata {
-  const r = new Reader(buf, start, end);
+function decodeMetadata(r: PbReader): RemoteMetadata {
+  const buf = r.buf;
   const m: RemoteMetadata = { type: 'unknown', metricFamilyName: '', help: '', unit: '' };
   while (r.pos < r.end) {
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wt = tag & 7;
-    if (field === 1 && wt === 0) m.type = METRIC_TYPES[r.varint()] ?? 'unknown';
-    else if (wt === 2 && (field === 2 || field === 4 || field === 5)) {
-      const [a, b] = r.span();
+    if (field === 1 && wt === WT_VARINT) m.type = METRIC_TYPES[r.varint()] ?? 'unknown';
+    else if (wt === WT_LEN && (field === 2 || field === 4 || field === 5)) {
+      const [a, b] = r.lengthDelimited();
       const s = text(buf, a, b);
       if (field === 2) m.metricFamilyName = s;
       else if (field === 4) m.help = s;
@@ -246,75 +164,44 @@ export interface RemoteSeriesIn {
   v: ArrayLike<number>;
 }
 
-class Writer {
-  private chunks: number[] = [];
-  varint(x: number): void {
-    if (x < 0) {
-      let big = BigInt.asUintN(64, BigInt(x));
-      for (let i = 0; i < 9; i++) {
-        this.chunks.push(Number(big & 0x7fn) | 0x80);
-        big >>= 7n;
-      }
-      this.chunks.push(Number(big));
-      return;
-    }
-    while (x >= 0x80) {
-      this.chunks.push((x % 0x80) | 0x80);
-      x = Math.floor(x / 0x80);
-    }
-    this.chunks.push(x);
-  }
-  raw(b: Uint8Array): void {
-    for (const x of b) this.chunks.push(x);
-  }
-  finish(): Uint8Array {
-    return Uint8Array.from(this.chunks);
-  }
-}
-
 const enc = new TextEncoder();
-
-function lenField(w: Writer, field: number, body: Uint8Array): void {
-  w.varint((field << 3) | 2);
-  w.varint(body.length);
-  w.raw(body);
-}
 
 /**
  * Encodes an uncompressed `prometheus.WriteRequest` (simple, not fast: for tests and tools).
  * Values are written as raw bytes, so stale markers survive.
  */
 export function encodeWriteRequestProto(series: readonly RemoteSeriesIn[], metadata: readonly RemoteMetadata[] = []): Uint8Array {
-  const w = new Writer();
+  const w = new PbWriter();
   for (const s of series) {
-    const sw = new Writer();
+    const sw = new PbWriter();
     for (const l of s.labels) {
-      const lw = new Writer();
-      lenField(lw, 1, enc.encode(l.name));
-      lenField(lw, 2, enc.encode(l.value));
-      lenField(sw, 1, lw.finish());
+      const lw = new PbWriter();
+      lw.lenField(1, enc.encode(l.name));
+      lw.lenField(2, enc.encode(l.value));
+      sw.lenField(1, lw.finish());
     }
-    const vals = s.v instanceof Float64Array ? s.v : Float64Array.from(s.v);
+    const vb = doubleBytes(s.v);
+    const pw = new PbWriter();
     for (let i = 0; i < s.t.length; i++) {
-      const pw = new Writer();
-      pw.varint((1 << 3) | 1);
-      pw.raw(new Uint8Array(vals.buffer, vals.byteOffset + i * 8, 8));
-      pw.varint((2 << 3) | 0);
+      pw.pos = 0;
+      pw.tag(1, WT_FIXED64);
+      pw.raw(new Uint8Array(vb.buffer, vb.byteOffset + i * 8, 8)); // raw bytes: NaN payloads preserved
+      pw.tag(2, WT_VARINT);
       pw.varint(s.t[i]!);
-      lenField(sw, 2, pw.finish());
+      sw.lenField(2, pw.finish());
     }
-    lenField(w, 1, sw.finish());
+    w.lenField(1, sw.finish());
   }
   for (const m of metadata) {
-    const mw = new Writer();
-    mw.varint((1 << 3) | 0);
+    const mw = new PbWriter();
+    mw.tag(1, WT_VARINT);
     mw.varint(Math.max(0, METRIC_TYPES.indexOf(m.type)));
-    lenField(mw, 2, enc.encode(m.metricFamilyName));
-    lenField(mw, 4, enc.encode(m.help));
-    lenField(mw, 5, enc.encode(m.unit));
-    lenField(w, 3, mw.finish());
+    mw.lenField(2, enc.encode(m.metricFamilyName));
+    mw.lenField(4, enc.encode(m.help));
+    mw.lenField(5, enc.encode(m.unit));
+    w.lenField(3, mw.finish());
   }
-  return w.finish();
+  return w.finish().slice();
 }
 
 /** A whole remote write body: snappy(block) of the encoded WriteRequest. */

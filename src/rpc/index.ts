@@ -6,3 +6,4 @@ export * from './leaf-client.js';
 export * from './write-wire.js';
 export * from './write-validation.js';
 export * from './server-helpers.js';
+export * from './pb-wire.js';

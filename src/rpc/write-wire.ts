@@ -9,9 +9,10 @@
  *
  * The decoder accepts everything a conforming protobuf writer may produce: packed or unpacked
  * repeated scalars, fields in any order, unknown fields (skipped). Assumes a little-endian host
- * (every platform Node runs on).
+ * (every platform Node runs on). Wire primitives: pb-wire.ts.
  */
 import { InvalidArgumentError, type Label } from '../model/index.js';
+import { copyDoubles, decodeLabel, doubleBytes, PbReader, PbWriter, varintSize, WT_FIXED64, WT_LEN, WT_VARINT } from './pb-wire.js';
 
 export interface WireTimeSeries {
   labels: Label[];
@@ -33,108 +34,26 @@ export interface WireTimeSeriesIn {
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: false });
-const utf8strict = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Label text: invalid UTF-8 is decoded with replacement characters and marked with a trailing
- * lone surrogate, so that `validateLabels` rejects that one series ("not valid UTF-8") instead
- * of the whole request failing or the label being silently altered.
- */
-function decodeLabelText(bytes: Uint8Array): string {
-  try {
-    return utf8strict.decode(bytes);
-  } catch {
-    return utf8d.decode(bytes) + '\ud800';
-  }
-}
 
 // ---------------------------------------------------------------- encoding
-
-class Writer {
-  buf: Uint8Array;
-  pos = 0;
-  constructor(size: number) {
-    this.buf = new Uint8Array(size);
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const b = new Uint8Array(cap);
-    b.set(this.buf.subarray(0, this.pos));
-    this.buf = b;
-  }
-  varint(x: number): void {
-    this.ensure(10);
-    if (x < 0) {
-      // int64 two's complement: always 10 bytes.
-      let big = BigInt.asUintN(64, BigInt(x));
-      for (let i = 0; i < 9; i++) {
-        this.buf[this.pos++] = Number(big & 0x7fn) | 0x80;
-        big >>= 7n;
-      }
-      this.buf[this.pos++] = Number(big);
-      return;
-    }
-    while (x >= 0x80) {
-      this.buf[this.pos++] = (x % 0x80) | 0x80;
-      x = Math.floor(x / 0x80);
-    }
-    this.buf[this.pos++] = x;
-  }
-  bytes(b: Uint8Array): void {
-    this.varint(b.length);
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-  /** Reserves a 5-byte length prefix to patch later (padded varint). */
-  beginLength(): number {
-    this.ensure(5);
-    const at = this.pos;
-    this.pos += 5;
-    return at;
-  }
-  endLength(at: number): void {
-    let len = this.pos - at - 5;
-    for (let i = 0; i < 4; i++) {
-      this.buf[at + i] = (len & 0x7f) | 0x80;
-      len >>>= 7;
-    }
-    this.buf[at + 4] = len & 0x7f;
-  }
-}
-
-function varintSize(x: number): number {
-  if (x < 0) return 10;
-  let n = 1;
-  while (x >= 0x80) {
-    x = Math.floor(x / 0x80);
-    n++;
-  }
-  return n;
-}
 
 export function encodeWriteRequest(tenant: string, series: readonly WireTimeSeriesIn[]): Uint8Array {
   let est = 16 + tenant.length * 3;
   for (const s of series) est += 32 + s.t.length * 18 + s.labels.length * 16;
-  const w = new Writer(est);
+  const w = new PbWriter(est);
   if (tenant !== '') {
-    w.varint((1 << 3) | 2);
-    w.bytes(utf8.encode(tenant));
+    w.lenField(1, utf8.encode(tenant));
   }
   for (const s of series) {
-    w.varint((2 << 3) | 2);
+    w.tag(2, WT_LEN);
     const at = w.beginLength();
     for (const l of s.labels) {
       const name = utf8.encode(l.name);
       const value = utf8.encode(l.value);
-      w.varint((1 << 3) | 2);
+      w.tag(1, WT_LEN);
       w.varint(2 + varintSize(name.length) + name.length + varintSize(value.length) + value.length);
-      w.varint((1 << 3) | 2);
-      w.bytes(name);
-      w.varint((2 << 3) | 2);
-      w.bytes(value);
+      w.lenField(1, name);
+      w.lenField(2, value);
     }
     // Mismatched lengths are sent as they are: the receiver rejects that series alone.
     const n = s.t.length;
@@ -145,116 +64,46 @@ export function encodeWriteRequest(tenant: string, series: readonly WireTimeSeri
         if (!Number.isSafeInteger(t)) throw new InvalidArgumentError(`timestamp ${t} is not an integer number of milliseconds`);
         tsz += varintSize(t);
       }
-      w.varint((2 << 3) | 2);
+      w.tag(2, WT_LEN);
       w.varint(tsz);
       w.ensure(tsz);
       for (let i = 0; i < n; i++) w.varint(s.t[i]!);
     }
     const m = s.v.length;
     if (m > 0) {
-      w.varint((3 << 3) | 2);
-      w.varint(m * 8);
-      w.ensure(m * 8);
-      const vals = s.v instanceof Float64Array ? s.v : Float64Array.from(s.v);
-      w.buf.set(new Uint8Array(vals.buffer, vals.byteOffset, m * 8), w.pos);
-      w.pos += m * 8;
+      w.lenField(3, doubleBytes(s.v)); // raw bytes: NaN payloads preserved
     }
     w.endLength(at);
   }
-  return w.buf.subarray(0, w.pos);
+  return w.finish();
 }
 
 // ---------------------------------------------------------------- decoding
-
-class Reader {
-  readonly buf: Uint8Array;
-  pos: number;
-  readonly end: number;
-  constructor(buf: Uint8Array, pos = 0, end = buf.length) {
-    this.buf = buf;
-    this.pos = pos;
-    this.end = end;
-  }
-  varint(): number {
-    let x = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw malformed('truncated varint');
-      const b = this.buf[this.pos++]!;
-      if (i < 7) {
-        x += (b & 0x7f) * mul;
-        mul *= 0x80;
-        if (b < 0x80) return x;
-      } else {
-        // Beyond 49 bits: finish exactly with BigInt (negative int64 values take 10 bytes).
-        return this.bigTail(x, b, i);
-      }
-    }
-    throw malformed('varint longer than 10 bytes');
-  }
-  private bigTail(low: number, b: number, i: number): number {
-    let big = BigInt(low) + (BigInt(b & 0x7f) << BigInt(7 * i));
-    let shift = BigInt(7 * (i + 1));
-    while (b >= 0x80) {
-      if (this.pos >= this.end) throw malformed('truncated varint');
-      b = this.buf[this.pos++]!;
-      big += BigInt(b & 0x7f) << shift;
-      shift += 7n;
-    }
-    return Number(BigInt.asIntN(64, big));
-  }
-  lengthDelimited(): [number, number] {
-    const len = this.varint();
-    const start = this.pos;
-    if (start + len > this.end) throw malformed('length-delimited field overruns its message');
-    this.pos = start + len;
-    return [start, start + len];
-  }
-  skip(wireType: number): void {
-    switch (wireType) {
-      case 0:
-        this.varint();
-        return;
-      case 1:
-        this.pos += 8;
-        break;
-      case 2:
-        this.lengthDelimited();
-        return;
-      case 5:
-        this.pos += 4;
-        break;
-      default:
-        throw malformed(`unsupported wire type ${wireType}`);
-    }
-    if (this.pos > this.end) throw malformed('truncated field');
-  }
-}
 
 function malformed(what: string): InvalidArgumentError {
   return new InvalidArgumentError(`malformed write request: ${what}`);
 }
 
 export function decodeWriteRequest(buf: Uint8Array): WireWriteRequest {
-  const r = new Reader(buf);
+  const r = new PbReader(buf, 0, buf.length, malformed);
   const out: WireWriteRequest = { tenant: '', series: [] };
   while (r.pos < r.end) {
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wt = tag & 7;
-    if (field === 1 && wt === 2) {
+    if (field === 1 && wt === WT_LEN) {
       const [a, b] = r.lengthDelimited();
       out.tenant = utf8d.decode(buf.subarray(a, b));
-    } else if (field === 2 && wt === 2) {
+    } else if (field === 2 && wt === WT_LEN) {
       const [a, b] = r.lengthDelimited();
-      out.series.push(decodeTimeSeries(buf, a, b));
+      out.series.push(decodeTimeSeries(r.sub(a, b)));
     } else r.skip(wt);
   }
   return out;
 }
 
-function decodeTimeSeries(buf: Uint8Array, start: number, end: number): WireTimeSeries {
-  const r = new Reader(buf, start, end);
+function decodeTimeSeries(r: PbReader): WireTimeSeries {
+  const buf = r.buf;
   const labels: Label[] = [];
   // Collected as spans first so each column is allocated once at its final size.
   const tSpans: number[] = [];
@@ -265,46 +114,29 @@ function decodeTimeSeries(buf: Uint8Array, start: number, end: number): WireTime
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wt = tag & 7;
-    if (field === 1 && wt === 2) {
+    if (field === 1 && wt === WT_LEN) {
       const [a, b] = r.lengthDelimited();
-      labels.push(decodeLabel(buf, a, b));
-    } else if (field === 2 && wt === 2) {
+      labels.push(decodeLabel(r, a, b));
+    } else if (field === 2 && wt === WT_LEN) {
       const [a, b] = r.lengthDelimited();
       tSpans.push(a, b);
-    } else if (field === 2 && wt === 0) {
+    } else if (field === 2 && wt === WT_VARINT) {
       (unpackedT ??= []).push(r.varint());
-    } else if (field === 3 && wt === 2) {
+    } else if (field === 3 && wt === WT_LEN) {
       const [a, b] = r.lengthDelimited();
       if ((b - a) % 8 !== 0) throw malformed('packed doubles not a multiple of 8 bytes');
       vSpans.push(a, b);
-    } else if (field === 3 && wt === 1) {
+    } else if (field === 3 && wt === WT_FIXED64) {
       if (r.pos + 8 > r.end) throw malformed('truncated double');
       (unpackedV ??= []).push(copyDoubles(buf, r.pos, r.pos + 8));
       r.pos += 8;
     } else r.skip(wt);
   }
-  return { labels, timestampsMs: decodeTimestamps(buf, tSpans, unpackedT), values: decodeValues(buf, vSpans, unpackedV) };
+  return { labels, timestampsMs: decodeTimestamps(r, tSpans, unpackedT), values: decodeValues(buf, vSpans, unpackedV) };
 }
 
-function decodeLabel(buf: Uint8Array, start: number, end: number): Label {
-  const r = new Reader(buf, start, end);
-  let name = '';
-  let value = '';
-  while (r.pos < r.end) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wt = tag & 7;
-    if ((field === 1 || field === 2) && wt === 2) {
-      const [a, b] = r.lengthDelimited();
-      const s = decodeLabelText(buf.subarray(a, b));
-      if (field === 1) name = s;
-      else value = s;
-    } else r.skip(wt);
-  }
-  return { name, value };
-}
-
-function decodeTimestamps(buf: Uint8Array, spans: number[], unpacked: number[] | undefined): Float64Array {
+function decodeTimestamps(parent: PbReader, spans: number[], unpacked: number[] | undefined): Float64Array {
+  const buf = parent.buf;
   if (spans.length === 0 && !unpacked) return new Float64Array(0);
   let count = unpacked?.length ?? 0;
   for (let i = 0; i < spans.length; i += 2) for (let p = spans[i]!; p < spans[i + 1]!; p++) if (buf[p]! < 0x80) count++;
@@ -312,8 +144,9 @@ function decodeTimestamps(buf: Uint8Array, spans: number[], unpacked: number[] |
   let k = 0;
   // Packed and unpacked occurrences may interleave on the wire; we keep packed runs first, then
   // unpacked values: writers never mix the two for one field in practice.
+  const r = parent.sub(0, 0);
   for (let i = 0; i < spans.length; i += 2) {
-    const r = new Reader(buf, spans[i]!, spans[i + 1]!);
+    r.reset(spans[i]!, spans[i + 1]!);
     while (r.pos < r.end) out[k++] = r.varint();
   }
   if (unpacked) for (const t of unpacked) out[k++] = t;
@@ -337,12 +170,5 @@ function decodeValues(buf: Uint8Array, spans: number[], unpacked: Float64Array[]
       p += 8;
     }
   }
-  return out;
-}
-
-/** Copies raw little-endian doubles into a fresh (aligned) Float64Array: payloads preserved. */
-function copyDoubles(buf: Uint8Array, start: number, end: number): Float64Array {
-  const out = new Float64Array((end - start) / 8);
-  new Uint8Array(out.buffer).set(buf.subarray(start, end));
   return out;
 }
