@@ -15,6 +15,7 @@
 import { Engine } from '../src/engine/index.js';
 import { MemoryQuerier, type Label, type Labels, type Series } from '../src/model/index.js';
 import type { BenchOptions, BenchResult } from './run.js';
+import { rng as prng } from './lib-prng.js';
 
 const STEP_MS = 15_000;
 const REQ_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
@@ -42,18 +43,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** mulberry32: deterministic data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function labels(pairs: Record<string, string>): Labels {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killChildren } from './helpers/canopy-cli.js';
 
 const BIN = path.resolve('bin/canopy.js');
 const children: ChildProcess[] = [];
@@ -48,15 +49,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 afterAll(() => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  killChildren(children);
   rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -3,75 +3,31 @@
  * + 3 leaves, demo data written through the gateway's Write gRPC), then client commands against
  * it. Every child is killed by PID in afterAll.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CanopyProcesses, type RunResult } from './helpers/canopy-cli.js';
 
-const BIN = path.resolve('bin/canopy.js');
-const children = new Set<ChildProcess>();
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `canopy ARGS…` to completion (bounded by timeoutMs), optionally with stdin. */
-function canopy(args: string[], opts: { stdin?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`canopy ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin!.end(opts.stdin ?? '');
-  });
-}
+const procs = new CanopyProcesses();
+const canopy = procs.run.bind(procs);
 
 let dev: ChildProcess | undefined;
-let devOut = '';
-let devErr = '';
+let devOutput: () => { stdout: string; stderr: string } = () => ({ stdout: '', stderr: '' });
 let addr = '';
 let tmp = '';
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'canopy-cli-'));
-  dev = spawn(process.execPath, [BIN, 'dev', '--demo', '--grpc-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(dev);
-  dev.stdout!.on('data', (d: Buffer) => (devOut += d.toString()));
-  dev.stderr!.on('data', (d: Buffer) => (devErr += d.toString()));
-  const deadline = Date.now() + 45_000;
-  while (!addr) {
-    if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`canopy dev did not start\nstdout: ${devOut}\nstderr: ${devErr}`);
-    const m = /gateway listening on (\S+)/.exec(devOut);
-    if (m) addr = m[1]!;
-    else await new Promise((r) => setTimeout(r, 100));
-  }
+  const started = await procs.startDev(['--demo', '--grpc-addr', '127.0.0.1:0']);
+  dev = started.child;
+  addr = started.addr;
+  devOutput = started.output;
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.pid !== undefined) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  procs.killAll();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -85,7 +41,7 @@ describe('canopy dev --demo and client commands', () => {
         data = JSON.parse(r.stdout);
         if (data!.result.length === 1000) break;
       }
-      if (Date.now() > deadline) throw new Error(`no 1,000 up series in time: ${r.stdout.slice(0, 300)} ${r.stderr}\ndev stderr: ${devErr}`);
+      if (Date.now() > deadline) throw new Error(`no 1,000 up series in time: ${r.stdout.slice(0, 300)} ${r.stderr}\ndev stderr: ${devOutput().stderr}`);
       await new Promise((res) => setTimeout(res, 1000));
     }
     const d = data!;

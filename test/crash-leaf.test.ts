@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { labelsFromRecord, type Labels, type Series } from '../src/model/index.js';
 import { LeafClient } from '../src/rpc/index.js';
 import { listSegments, scanFrame, segmentPath } from '../src/leaf/storage/index.js';
+import { killChildren } from './helpers/canopy-cli.js';
 
 const BIN = path.resolve('bin/canopy.js');
 const T0 = 1_700_000_000_000;
@@ -23,15 +24,7 @@ const children: ChildProcess[] = [];
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-crash-leaf-'));
 
 afterAll(() => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  killChildren(children);
   fs.rmSync(root, { recursive: true, force: true });
 });
 

@@ -5,17 +5,7 @@
  * `@`, subqueries and histogram_quantile. Reproducible: same seed, same data and queries.
  */
 import type { Labels, Series } from '../src/model/index.js';
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../bench/lib-prng.js';
 
 export const T0 = 1_700_000_000_000 - (1_700_000_000_000 % 3_600_000);
 export const SCRAPE_MS = 15_000;

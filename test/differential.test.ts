@@ -12,7 +12,8 @@ import { parse } from '../src/promql/index.js';
 import { planDistributed } from '../src/planner/index.js';
 import { startDiffCluster, type DiffCluster } from './differential-cluster.js';
 import { compareNorm, compareValuesOnly, fromEngine, fromResponse } from './differential-compare.js';
-import { QueryGen, randomData, rng } from './differential-gen.js';
+import { rng } from '../bench/lib-prng.js';
+import { QueryGen, randomData } from './differential-gen.js';
 
 const shape = (m: string): string => m.replace(/\{[^}]*\}/g, '{…}').replace(/\[[^\]]*\]/g, '[…]');
 

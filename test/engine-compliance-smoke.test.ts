@@ -4,32 +4,10 @@
  * reference Prometheus here, so this checks that each query evaluates without an internal error
  * (a crash, a TypeError) and that the `should_fail` ones fail with a Canopy error.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { Engine } from '../src/engine/index.js';
 import { CanopyError, labelsFromRecord, MemoryQuerier, type Series } from '../src/model/index.js';
-
-const FILE = '/work/shared/promql-testdata/compliance/promql-test-queries.yml';
-
-const VARIANTS: Record<string, string[]> = {
-  range: ['1s', '15s', '1m', '5m', '15m', '1h'],
-  offset: ['1m', '5m', '10m'],
-  simpleAggrOp: ['sum', 'avg', 'max', 'min', 'count', 'stddev', 'stdvar'],
-  simpleTimeAggrOp: ['sum', 'avg', 'max', 'min', 'count', 'stddev', 'stdvar', 'absent', 'last'],
-  topBottomOp: ['topk', 'bottomk'],
-  quantile: ['-0.5', '0.1', '0.5', '0.75', '0.95', '0.90', '0.99', '1', '1.5'],
-  arithBinOp: ['+', '-', '*', '/', '%', '^'],
-  compBinOp: ['==', '!=', '<', '>', '<=', '>='],
-  binOp: ['+', '-', '*', '/', '%', '^', '==', '!=', '<', '>', '<=', '>='],
-  simpleMathFunc: ['abs', 'ceil', 'floor', 'exp', 'sqrt', 'ln', 'log2', 'log10', 'round'],
-  extrapolatedRateFunc: ['delta', 'rate', 'increase'],
-  clampFunc: ['clamp_min', 'clamp_max'],
-  instantRateFunc: ['idelta', 'irate'],
-  dateFunc: ['day_of_month', 'day_of_week', 'days_in_month', 'hour', 'minute', 'month', 'year'],
-  smoothingFactor: ['0.1', '0.5', '0.8'],
-  trendFactor: ['0.1', '0.5', '0.8'],
-};
+import { loadComplianceCases } from './promql/compliance-queries.js';
 
 /**
  * The list predates Prometheus 3's UTF-8 label names: "~invalid" is a valid label name now
@@ -39,20 +17,6 @@ const VALID_SINCE_PROMETHEUS_3 = new Set([
   'label_replace(demo_num_cpus, "~invalid", "", "src", "(.*)")',
   'label_join(demo_num_cpus, "~invalid", "-", "instance")',
 ]);
-
-interface Case {
-  query: string;
-  variant_args?: string[];
-  should_fail?: boolean;
-}
-
-function expand(c: Case): string[] {
-  let out = [c.query];
-  for (const arg of c.variant_args ?? []) {
-    out = out.flatMap((q) => (VARIANTS[arg] ?? []).map((v) => q.split(`{{.${arg}}}`).join(v)));
-  }
-  return out;
-}
 
 const STEP = 5_000;
 const END = 2 * 3_600_000;
@@ -91,8 +55,7 @@ function demoData(): Series[] {
 }
 
 describe('compliance query list (smoke)', () => {
-  const cases = (parseYaml(readFileSync(FILE, 'utf8')) as { test_cases: Case[] }).test_cases;
-  const queries = cases.flatMap((c) => expand(c).map((q) => ({ q, fail: c.should_fail === true && !VALID_SINCE_PROMETHEUS_3.has(q) })));
+  const queries = loadComplianceCases().map((c) => ({ q: c.query, fail: c.shouldFail && !VALID_SINCE_PROMETHEUS_3.has(c.query) }));
   const querier = new MemoryQuerier(demoData());
   const engine = new Engine();
 

@@ -8,21 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatLabels } from '../src/model/index.js';
 import { startGateway, type GatewayHandle } from '../src/router/index.js';
 import { labelsOf, silent, startCluster, TestClient, type Cluster, type SeriesIn } from './gateway-harness.js';
+import { rng } from '../bench/lib-prng.js';
 
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COLORS = ['red', 'green', 'blue', 'cyan', 'magenta', 'amber'];
 const JOBS = ['api', 'billing', 'cache', 'db', 'edge', 'kafka', 'node', 'queue', 'search', 'web', 'zk'];

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HintIndex, type HintUpdate } from '../src/hint/index.js';
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../bench/lib-prng.js';
 
 describe('HintIndex table', () => {
   it('agrees with a Map model under random adds, removes, resyncs and leaf removals', () => {

@@ -41,6 +41,7 @@ describe('regex → required trigrams', () => {
 // ---- direct soundness: every string the regex matches satisfies its plan ----
 import { compileAnchoredRegex } from '../src/model/index.js';
 import type { RegexPlan, TrigramQuery } from '../src/hint/index.js';
+import { rng } from '../bench/lib-prng.js';
 
 function paddedTrigrams(v: string): Set<string> {
   const c = ['\udc00', '\udc00', ...Array.from(v), '\udc01', '\udc01'];
@@ -58,15 +59,6 @@ function admits(p: RegexPlan, v: string): boolean {
   if (p.kind === 'all') return true;
   if (p.kind === 'values') return p.values.includes(v);
   return satisfies(p.query, paddedTrigrams(v));
-}
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('regex plans are sound', () => {

@@ -11,18 +11,7 @@ import {
   writeReplicas,
   type RangeAssignment,
 } from '../src/shard/index.js';
-
-/** Small seeded PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../bench/lib-prng.js';
 
 const ALPHABET = ['a', 'g', 'j', 'n', 'r', 'z', 'A', '0', '_', '\u0000', 'é', '日', '\u{1F600}', '~'];
 function randomString(r: () => number, max = 6): string {

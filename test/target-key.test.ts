@@ -17,17 +17,7 @@ import {
   type Key,
   type Labels,
 } from '../src/model/index.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../bench/lib-prng.js';
 
 // Characters chosen to hit the edges: NUL (escaped), 0x01, U+00FF (UTF-8 C3 BF), DEL, multibyte
 // 2/3/4-byte UTF-8 (é, 日, U+FFFD, emoji as a surrogate pair), and plain ASCII.

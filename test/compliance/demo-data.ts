@@ -11,6 +11,7 @@
  * arise from the data itself (it still does for subquery grids, see known-differences.ts).
  */
 import type { Label } from '../../src/model/index.js';
+import { rng } from '../../bench/lib-prng.js';
 
 export const SCRAPE_INTERVAL_MS = 5_000;
 /** End of the data (2026-06-01T00:00:00Z): fixed, so date functions and answers are reproducible. */
@@ -22,18 +23,6 @@ export interface DemoSeries {
   labels: Label[];
   t: Float64Array;
   v: Float64Array;
-}
-
-/** mulberry32: small, seedable, good enough for synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function labels(name: string, instance: string, extra: Record<string, string> = {}): Label[] {

@@ -18,7 +18,7 @@ import { compareAnswers, type ApiAnswer } from './compare.js';
 import { DATA_END_MS, demoData, timeSlices } from './demo-data.js';
 import { explain, KNOWN_DIFFERENCES } from './known-differences.js';
 import { startPrometheus, type PrometheusHandle } from './prometheus.js';
-import { loadTestCases, type TestCase } from './queries.js';
+import { loadComplianceCases, type ComplianceCase } from '../promql/compliance-queries.js';
 
 export interface CaseResult {
   query: string;
@@ -100,7 +100,7 @@ export async function loadBoth(promUrl: string, canopyUrl: string): Promise<numb
 }
 
 export interface RunOptions {
-  cases?: TestCase[];
+  cases?: ComplianceCase[];
   /** Also run every query as an instant query at the window's end (extra cases, named "instant: …"). */
   instant?: boolean;
   log?: (line: string) => void;
@@ -110,7 +110,7 @@ export interface RunOptions {
 
 export async function runCompliance(opts: RunOptions = {}): Promise<ComplianceSummary> {
   const log = opts.log ?? (() => undefined);
-  const cases = opts.cases ?? loadTestCases();
+  const cases = opts.cases ?? loadComplianceCases();
   let prom: PrometheusHandle | undefined;
   let cluster: LocalCluster | undefined;
   try {
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const fi = args.indexOf('--filter');
-  let cases = loadTestCases();
+  let cases = loadComplianceCases();
   if (fi >= 0) {
     const re = new RegExp(args[fi + 1]!);
     cases = cases.filter((c) => re.test(c.query));

@@ -5,6 +5,7 @@
  * so only the shape matters — gauges, counters with resets, classic histograms, gaps.
  */
 import type { Label, Labels, Series } from '../../src/model/index.js';
+import { rng as prng } from '../../bench/lib-prng.js';
 
 export const COMPLIANCE_SCRAPE_MS = 5_000;
 /** Data end (ms); queries run over the 10 minutes before it. */
@@ -16,17 +17,6 @@ const LES = ['0.0001', '0.00015', '0.0002', '0.0003', '0.0004', '0.0005', '0.001
 function labels(rec: Record<string, string>): Labels {
   const out: Label[] = Object.entries(rec).map(([name, value]) => ({ name, value }));
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `hours` of data ending at COMPLIANCE_END. */

@@ -41,7 +41,7 @@ interface RawCase {
 }
 
 export function expandComplianceCases(yamlText: string): ComplianceCase[] {
-  const doc = parseYaml(yamlText) as { test_cases: RawCase[] };
+  const doc = parseYaml(yamlText, { uniqueKeys: false }) as { test_cases: RawCase[] };
   const out: ComplianceCase[] = [];
   for (const c of doc.test_cases) {
     let queries = [c.query];
