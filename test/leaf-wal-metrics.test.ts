@@ -8,6 +8,13 @@ import { startLeaf } from '../src/leaf/index.js';
 import { LeafClient } from '../src/rpc/index.js';
 import { labelsFromRecord } from '../src/model/index.js';
 
+/** A histogram's values carry their series name at run time (`_count`, `_sum`, `_bucket`). */
+type NamedValues = { values: { metricName?: string; value: number }[] };
+async function histogram(leaf: { metrics: { registry: { getSingleMetric(n: string): unknown } } }): Promise<NamedValues> {
+  const m = leaf.metrics.registry.getSingleMetric('canopy_leaf_wal_fsync_seconds') as { get(): Promise<NamedValues> };
+  return m.get();
+}
+
 const dir = mkdtempSync(path.join(tmpdir(), 'canopy-wal-metrics-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -20,7 +27,7 @@ describe('WAL fsync latency metric', () => {
         const res = await client.write('t', [{ labels: labelsFromRecord({ __name__: 'm', job: 'a' }), t: [1000 * (i + 1)], v: [i] }]);
         expect(res.acceptedSamples).toBe(1);
       }
-      const metric = await leaf.metrics.registry.getSingleMetric('canopy_leaf_wal_fsync_seconds')!.get();
+      const metric = await histogram(leaf);
       const count = metric.values.find((v) => v.metricName === 'canopy_leaf_wal_fsync_seconds_count')!.value;
       expect(count).toBeGreaterThanOrEqual(5); // five sequential acknowledged writes, each synced
       const sum = metric.values.find((v) => v.metricName === 'canopy_leaf_wal_fsync_seconds_sum')!.value;
@@ -34,7 +41,7 @@ describe('WAL fsync latency metric', () => {
   it('stays empty for a memory-only leaf', async () => {
     const leaf = await startLeaf({ id: 'walm-mem', logger: pino({ level: 'silent' }) });
     try {
-      const metric = await leaf.metrics.registry.getSingleMetric('canopy_leaf_wal_fsync_seconds')!.get();
+      const metric = await histogram(leaf);
       expect(metric.values.find((v) => v.metricName === 'canopy_leaf_wal_fsync_seconds_count')!.value).toBe(0);
     } finally {
       await leaf.stop();
