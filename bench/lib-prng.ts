@@ -1,14 +1,2 @@
-/**
- * mulberry32: a small seedable PRNG so synthetic data (benchmarks, tests) is deterministic and
- * failures reproduce. Returns a generator of floats in [0, 1).
- */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seedable PRNG (mulberry32), for benchmarks and tests: see src/model/prng.ts. */
+export { rng } from '../src/model/index.js';

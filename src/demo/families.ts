@@ -7,7 +7,7 @@
  * per family. Historical samples are k = 0 … DEMO_SAMPLES-1 (ending at DEMO_END); the live
  * generator keeps calling `step` with later k, so counters continue where history stopped.
  */
-import { labelsFromRecord, type Labels } from '../model/index.js';
+import { labelsFromRecord, rng, type Labels } from '../model/index.js';
 
 /** The last historical sample time: 2026-01-01T00:00:00Z. Reproducible queries use this time. */
 export const DEMO_END = Date.UTC(2026, 0, 1);
@@ -33,17 +33,8 @@ export interface Family {
   step(k: number, out: Float64Array): void;
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo's PRNG: the project's seedable mulberry32 (src/model/prng.ts). */
+export const prng = rng;
 
 export interface Target {
   job: string;

@@ -8,3 +8,4 @@ export * from './matcher.js';
 export * from './target-key.js';
 export * from './storage.js';
 export * from './memory-querier.js';
+export * from './prng.js';

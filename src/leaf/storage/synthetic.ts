@@ -10,6 +10,7 @@
  * Timestamps: 15 s scrape interval; 90% of scrapes land exactly on the grid (Prometheus aligns
  * timestamps within a tolerance), the others carry ±`jitterMs` (default 50 ms) of jitter.
  */
+import { rng } from '../../model/index.js';
 export type SeriesKind = 'counter' | 'constant' | 'gauge-int' | 'gauge-dec' | 'gauge-f64';
 
 export interface SyntheticOptions {
@@ -21,17 +22,7 @@ export interface SyntheticOptions {
   startMs?: number;
 }
 
-/** Small fast PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export function kindOf(seriesIndex: number): SeriesKind {
   const r = (seriesIndex * 37) % 100;
