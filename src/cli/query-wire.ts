@@ -13,46 +13,16 @@ import type { QueryStats__Output } from '../rpc/gen/canopy/v1/QueryStats.js';
 import type { VectorSample__Output } from '../rpc/gen/canopy/v1/VectorSample.js';
 import type { MatrixSeries__Output } from '../rpc/gen/canopy/v1/MatrixSeries.js';
 import type { Label__Output } from '../rpc/gen/canopy/v1/Label.js';
+import { PbReader } from '../rpc/index.js';
 
 const utf8 = new TextDecoder('utf-8');
 
-class Reader {
-  pos: number;
+/** The shared protobuf cursor (src/rpc/pb-wire.ts) plus the reads a QueryResponse needs. */
+class Reader extends PbReader {
   readonly view: DataView;
-  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
-    this.pos = start;
+  constructor(buf: Uint8Array) {
+    super(buf, 0, buf.length, (what) => new Error(`malformed QueryResponse: ${what}`));
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-
-  /** A varint as a JS number (int64 two's complement for 10-byte negatives). */
-  varint(): number {
-    const b = this.buf;
-    let x = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new Error('truncated varint');
-      const byte = b[this.pos++]!;
-      if (i === 9 || (i === 8 && byte & 0x80)) return this.negVarint(i);
-      x += (byte & 0x7f) * mul;
-      if ((byte & 0x80) === 0) return x;
-      mul *= 128;
-    }
-    throw new Error('varint too long');
-  }
-
-  /** Re-reads a 10-byte varint (a negative int64) with BigInt. */
-  private negVarint(consumed: number): number {
-    let p = this.pos - consumed - 1;
-    let x = 0n;
-    let shift = 0n;
-    for (;;) {
-      const byte = this.buf[p++]!;
-      x |= BigInt(byte & 0x7f) << shift;
-      shift += 7n;
-      if ((byte & 0x80) === 0) break;
-    }
-    this.pos = p;
-    return Number(BigInt.asIntN(64, x));
   }
 
   double(): number {
@@ -62,26 +32,15 @@ class Reader {
   }
 
   string(): string {
-    const n = this.varint();
-    const s = utf8.decode(this.buf.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return s;
+    const [a, b] = this.lengthDelimited();
+    return utf8.decode(this.buf.subarray(a, b));
   }
 
-  /** A length-delimited sub-message: returns its end offset and leaves pos at its start. */
-  sub(): number {
-    const n = this.varint();
-    const end = this.pos + n;
-    if (end > this.end) throw new Error('truncated message');
-    return end;
-  }
-
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.pos += this.varint();
-    else if (wire === 5) this.pos += 4;
-    else throw new Error(`unsupported wire type ${wire}`);
+  /** Enters a length-delimited sub-message: returns its end offset and leaves pos at its start. */
+  enter(): number {
+    const [a, b] = this.lengthDelimited();
+    this.pos = a;
+    return b;
   }
 }
 
@@ -107,7 +66,7 @@ function vectorSample(r: Reader, end: number): VectorSample__Output {
     const f = tag >>> 3;
     const w = tag & 7;
     if (f === 1 && w === 2) {
-      const e = r.sub();
+      const e = r.enter();
       labels.push(label(r, e));
       r.pos = e;
     } else if (f === 2 && w === 0) timestampMs = r.varint();
@@ -126,11 +85,11 @@ function matrixSeries(r: Reader, end: number): MatrixSeries__Output {
     const f = tag >>> 3;
     const w = tag & 7;
     if (f === 1 && w === 2) {
-      const e = r.sub();
+      const e = r.enter();
       labels.push(label(r, e));
       r.pos = e;
     } else if (f === 2 && w === 2) {
-      const e = r.sub();
+      const e = r.enter();
       // Pre-size: one varint ends at every byte without the continuation bit.
       let n = 0;
       for (let i = r.pos; i < e; i++) if (r.buf[i]! < 0x80) n++;
@@ -139,7 +98,7 @@ function matrixSeries(r: Reader, end: number): MatrixSeries__Output {
       timestampsMs = timestampsMs.length === 0 ? ts : timestampsMs.concat(ts);
     } else if (f === 2 && w === 0) timestampsMs.push(r.varint());
     else if (f === 3 && w === 2) {
-      const e = r.sub();
+      const e = r.enter();
       const n = (e - r.pos) >>> 3;
       const vs = new Array<number>(n);
       for (let i = 0; i < n; i++) vs[i] = r.double();
@@ -186,7 +145,7 @@ function health(r: Reader, end: number): QueryHealth__Output {
     const w = tag & 7;
     if (f === 3 && w === 1) h.completeness = r.double();
     else if (f === 5 && w === 2) {
-      const e = r.sub();
+      const e = r.enter();
       h.issues.push(healthIssue(r, e));
       r.pos = e;
     } else if (w === 0 && f === 1) h.expectedChildren = r.varint();
@@ -234,7 +193,7 @@ export function decodeQueryResponse(buf: Uint8Array): QueryResponse__Output {
     const f = tag >>> 3;
     const w = tag & 7;
     if (w === 2 && (f === 2 || f === 3 || f === 7 || f === 10)) {
-      const e = r.sub();
+      const e = r.enter();
       if (f === 2) out.vector.push(vectorSample(r, e));
       else if (f === 3) out.matrix.push(matrixSeries(r, e));
       else if (f === 7) out.health = health(r, e);
